@@ -1,0 +1,128 @@
+// Package handlers holds the HTTP handlers, one file per page area, and the
+// router that wires them with the middleware.
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"gorm.io/gorm"
+
+	"example.com/saas/middleware"
+	"example.com/saas/models"
+	"example.com/saas/views"
+)
+
+// Handlers holds the dependencies every handler needs.
+type Handlers struct {
+	Log    *slog.Logger
+	DB     *gorm.DB
+	Assets views.AssetURLs
+	// Ready reports whether the database is reachable and migrated.
+	Ready func(ctx context.Context) error
+}
+
+// page builds the layout's view model for r.
+func (h *Handlers) page(r *http.Request, title string) views.Page {
+	return views.Page{Title: title, Assets: h.Assets}
+}
+
+// render writes a templ component with status.
+func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		h.Log.ErrorContext(r.Context(), "render page", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
+	}
+}
+
+// httpError is an error with the status and message a user may see.
+type httpError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *httpError) Error() string { return e.message }
+
+// classify maps an error to the status, code and message shown to users;
+// internals never leave the server.
+func classify(err error) httpError {
+	var he *httpError
+	switch {
+	case errors.As(err, &he):
+		return *he
+	case errors.Is(err, models.ErrNotFound), errors.Is(err, gorm.ErrRecordNotFound):
+		return httpError{http.StatusNotFound, "not_found", "We could not find that page. It may have moved, or you may not have access to it."}
+	case errors.Is(err, models.ErrForbidden):
+		return httpError{http.StatusForbidden, "forbidden", "You do not have permission to do that."}
+	default:
+		return httpError{http.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again in a moment."}
+	}
+}
+
+// renderError is the one way from an error to a response: it logs 5xx at
+// error and 4xx at warn with the request's ids, and answers JSON under /api/
+// and a friendly page elsewhere.
+func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	he := classify(err)
+	level := slog.LevelWarn
+	if he.status >= 500 {
+		level = slog.LevelError
+	}
+	h.Log.Log(r.Context(), level, "request failed", append(middleware.LogAttrs(r.Context()), slog.Int("status", he.status), slog.Any("error", err))...)
+	if wantsJSON(r) {
+		writeJSONError(w, he.status, he.code, he.message)
+		return
+	}
+	reqID, _ := models.RequestIDFrom(r.Context())
+	h.render(w, r, he.status, views.ErrorPage(h.page(r, statusTitle(he.status)), views.ErrorView{
+		Status: he.status, Title: statusTitle(he.status), Message: he.message, RequestID: reqID,
+	}))
+}
+
+// RenderError is renderError for middleware (recovery, auth) that must answer
+// with the same pages.
+func (h *Handlers) RenderError(w http.ResponseWriter, r *http.Request, err error) { h.renderError(w, r, err) }
+
+func statusTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Page not found"
+	case http.StatusForbidden:
+		return "Access denied"
+	case http.StatusUnauthorized:
+		return "Please sign in"
+	default:
+		if status >= 500 {
+			return "Something went wrong"
+		}
+		return http.StatusText(status)
+	}
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/")
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeJSONError writes the API's error envelope.
+func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": message}})
+}
+
+// notFound renders the 404 page for unknown routes.
+func (h *Handlers) notFound(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, models.ErrNotFound)
+}

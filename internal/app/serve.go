@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"gorm.io/gorm"
+
+	"example.com/saas/handlers"
+	"example.com/saas/internal/config"
+	"example.com/saas/internal/database"
+	"example.com/saas/static"
+)
+
+// shutdownTimeout bounds how long in-flight requests may take to finish
+// after SIGINT/SIGTERM.
+const shutdownTimeout = 15 * time.Second
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) error {
+	if err := cfg.ValidateServe(); err != nil {
+		return err
+	}
+	announce(cfg, log)
+
+	db, err := database.Open(ctx, cfg.DatabaseURL, database.DefaultPool, log)
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	migrator, err := database.NewMigrator(cfg.DatabaseURL, cfg.TenantRole)
+	if err != nil {
+		return err
+	}
+	defer migrator.Close()
+	if err := migrateOnStart(ctx, cfg, migrator, log); err != nil {
+		return err
+	}
+
+	assets, err := static.NewAssets()
+	if err != nil {
+		return fmt.Errorf("load static assets: %w", err)
+	}
+	h := &handlers.Handlers{
+		Log:    log,
+		DB:     db,
+		Assets: assets,
+		Ready:  readiness(db, migrator),
+	}
+	router := h.Routes(handlers.RouterConfig{
+		HTTPS:       cfg.HTTPS(),
+		Static:      assets.Handler(),
+		FormTargets: cfg.Clerk.FrontendAPIURL,
+	})
+
+	ln, err := listen(":" + strconv.Itoa(cfg.Port))
+	if err != nil {
+		return err
+	}
+	srv := newServer(router, log)
+	metrics, err := startMetrics(cfg.MetricsAddr, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	log.Info("listening", slog.String("url", cfg.BaseURL.String()), slog.String("addr", ln.Addr().String()))
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+	return serveUntilDone(ctx, srv, ln, metrics, log)
+}
+
+// newServer sets the timeouts a public server needs: slow clients cannot hold
+// connections open forever.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveUntilDone serves until ctx ends, then stops accepting connections and
+// lets in-flight requests finish within shutdownTimeout.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, metrics *http.Server, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", slog.Duration("timeout", shutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if metrics != nil {
+		metrics.Shutdown(sctx)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, &config.Error{Var: "PORT", Problem: fmt.Sprintf("address %s is already in use: stop the other server or choose another PORT", addr)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// migrateOnStart applies pending migrations in development, so `make run`
+// just works. Production runs migrations as a release step (`migrate up`)
+// and only warns here; /readyz reports 503 until they are applied.
+func migrateOnStart(ctx context.Context, cfg *config.Config, m *database.Migrator, log *slog.Logger) error {
+	if cfg.Production() {
+		pending, err := m.HasPending(ctx)
+		if err != nil {
+			return err
+		}
+		if pending {
+			log.Warn("database migrations are pending; run `migrate up` as a release step")
+		}
+		return nil
+	}
+	res, err := m.Up(ctx)
+	for _, r := range res {
+		log.Info("applied migration", slog.String("file", r.Source.Path))
+	}
+	return err
+}
+
+func readiness(db *gorm.DB, m *database.Migrator) func(context.Context) error {
+	return func(ctx context.Context) error {
+		sqlDB, err := db.DB()
+		if err != nil {
+			return err
+		}
+		if err := sqlDB.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping database: %w", err)
+		}
+		pending, err := m.HasPending(ctx)
+		if err != nil {
+			return fmt.Errorf("check migrations: %w", err)
+		}
+		if pending {
+			return handlers.ErrMigrationsPending
+		}
+		return nil
+	}
+}
+
+// startMetrics serves Prometheus metrics on their own listener, never on the
+// public port.
+func startMetrics(addr string, log *slog.Logger) (*http.Server, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &config.Error{Var: "METRICS_ADDR", Problem: fmt.Sprintf("cannot listen on %s: %v", addr, err)}
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	log.Info("metrics listening", slog.String("addr", ln.Addr().String()))
+	return srv, nil
+}
+
+// announce says which Clerk the app talks to, loudly when it is the emulator.
+func announce(cfg *config.Config, log *slog.Logger) {
+	if cfg.SessionSecretGenerated {
+		log.Warn("SESSION_SECRET is not set: using a random key for this run; everyone is signed out on restart")
+	}
+	if cfg.UsesEmulator() {
+		log.Warn("************************************************************")
+		log.Warn("USING THE LOCAL CLERK EMULATOR, not Clerk: development only", slog.String("frontend_api", cfg.Clerk.FrontendAPIURL))
+		log.Warn("************************************************************")
+	}
+}

@@ -1,0 +1,161 @@
+// Package database opens the GORM connection pool and applies the embedded
+// goose migrations.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"example.com/saas/migrations"
+)
+
+// PoolConfig bounds the connection pool.
+type PoolConfig struct {
+	MaxOpen     int
+	MaxIdle     int
+	MaxLifetime time.Duration
+	MaxIdleTime time.Duration
+}
+
+// DefaultPool suits a small instance: enough connections to keep two cores
+// busy while requests wait on Postgres, few enough to leave room for more
+// instances under Postgres' default max_connections of 100.
+var DefaultPool = PoolConfig{MaxOpen: 24, MaxIdle: 24, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
+
+// Open connects to Postgres and checks the connection within ctx.
+func Open(ctx context.Context, url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
+	connConfig, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, errors.New("parse DATABASE_URL: invalid connection string (value not shown)")
+	}
+	sqlDB := stdlib.OpenDB(*connConfig)
+	sqlDB.SetMaxOpenConns(pool.MaxOpen)
+	sqlDB.SetMaxIdleConns(pool.MaxIdle)
+	sqlDB.SetConnMaxLifetime(pool.MaxLifetime)
+	sqlDB.SetConnMaxIdleTime(pool.MaxIdleTime)
+
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+		Logger:                 newLogger(log),
+		TranslateError:         true,
+		SkipDefaultTransaction: true, // writes that need a transaction open one explicitly
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open gorm: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to database %s: %w", describe(connConfig), err)
+	}
+	return db, nil
+}
+
+// Close closes the pool behind db.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+func describe(c *pgx.ConnConfig) string {
+	return fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
+}
+
+func newLogger(log *slog.Logger) logger.Interface {
+	if log == nil {
+		return logger.Discard
+	}
+	// Only slow queries and errors other than "not found"; SQL values are never logged.
+	return logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             200 * time.Millisecond,
+		LogLevel:                  logger.Warn,
+		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true,
+	})
+}
+
+// Migrator applies the embedded migrations.
+type Migrator struct {
+	db       *sql.DB
+	provider *goose.Provider
+}
+
+// NewMigrator opens a small dedicated connection pool whose sessions carry
+// app.tenant_role, read by the migrations that create the tenant role and grant
+// it access.
+func NewMigrator(url, tenantRole string) (*Migrator, error) {
+	connConfig, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, errors.New("parse DATABASE_URL: invalid connection string (value not shown)")
+	}
+	if connConfig.RuntimeParams == nil {
+		connConfig.RuntimeParams = map[string]string{}
+	}
+	connConfig.RuntimeParams["app.tenant_role"] = tenantRole
+	db := stdlib.OpenDB(*connConfig)
+	db.SetMaxOpenConns(2)
+	db.SetConnMaxIdleTime(time.Minute)
+	sub, err := fs.Sub(migrations.FS, ".")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	return &Migrator{db: db, provider: p}, nil
+}
+
+// Close releases the migrator's connections.
+func (m *Migrator) Close() error { return m.db.Close() }
+
+// Up applies every pending migration.
+func (m *Migrator) Up(ctx context.Context) ([]*goose.MigrationResult, error) {
+	res, err := m.provider.Up(ctx)
+	if err != nil {
+		return res, fmt.Errorf("migrate up: %w", err)
+	}
+	return res, nil
+}
+
+// Down rolls back the latest migration.
+func (m *Migrator) Down(ctx context.Context) (*goose.MigrationResult, error) {
+	res, err := m.provider.Down(ctx)
+	if err != nil {
+		return res, fmt.Errorf("migrate down: %w", err)
+	}
+	return res, nil
+}
+
+// Status lists every migration and whether it is applied.
+func (m *Migrator) Status(ctx context.Context) ([]*goose.MigrationStatus, error) {
+	st, err := m.provider.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	return st, nil
+}
+
+// HasPending reports whether migrations remain to be applied.
+func (m *Migrator) HasPending(ctx context.Context) (bool, error) {
+	return m.provider.HasPending(ctx)
+}

@@ -1,0 +1,213 @@
+// Package devpg starts (or reuses) a project-local PostgreSQL cluster for
+// `make run` and `make test` when no database URL is configured, so a new
+// machine with only the PostgreSQL server binaries installed just works.
+package devpg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// DefaultPort is the local cluster's port, away from a system Postgres on 5432.
+const DefaultPort = 54329
+
+// Cluster describes a local cluster.
+type Cluster struct {
+	Dir  string // data directory, e.g. .data/postgres
+	Port int
+}
+
+// URL is the superuser connection URL for database name.
+func (c Cluster) URL(database string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, database)
+}
+
+// ErrNoBinaries says no initdb/pg_ctl could be found.
+var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin: " +
+	"install them (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL / TEST_DATABASE_URL")
+
+// Ensure makes sure the cluster exists and is running, initialising it on
+// first use. It is safe to call from several processes at once (a file lock
+// serialises them) and returns quickly when the cluster already runs.
+func Ensure(ctx context.Context, c Cluster) error {
+	if reachable(c.Port) {
+		return nil
+	}
+	bin, err := findBinDir()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(c.Dir), err)
+	}
+	unlock, err := lockFile(c.Dir + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if reachable(c.Port) { // another process started it while we waited
+		return nil
+	}
+	cred, err := runAs(c.Dir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		if err := initdb(ctx, bin, c.Dir, cred); err != nil {
+			return err
+		}
+	}
+	return start(ctx, bin, c, cred)
+}
+
+// Stop stops the cluster if it runs (used by `make run` on Ctrl-C when it
+// started the cluster itself).
+func Stop(ctx context.Context, c Cluster) error {
+	bin, err := findBinDir()
+	if err != nil {
+		return err
+	}
+	cred, err := runAs(c.Dir)
+	if err != nil {
+		return err
+	}
+	return run(ctx, cred, filepath.Join(bin, "pg_ctl"), "-D", c.Dir, "-m", "fast", "-w", "stop")
+}
+
+// Reachable reports whether something accepts connections on the port.
+func Reachable(port int) bool { return reachable(port) }
+
+func reachable(port int) bool {
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 300*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+func initdb(ctx context.Context, bin, dir string, cred *syscall.Credential) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return fmt.Errorf("chown %s: %w", dir, err)
+		}
+	}
+	err := run(ctx, cred, filepath.Join(bin, "initdb"), "-D", dir, "-U", "postgres",
+		"--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
+	if err != nil {
+		os.RemoveAll(dir) // a half-initialised directory would block the next try
+		return err
+	}
+	return nil
+}
+
+func start(ctx context.Context, bin string, c Cluster, cred *syscall.Credential) error {
+	// TCP on loopback only; no Unix socket, so no socket-directory permissions to get wrong.
+	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "+
+		"-c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", c.Port)
+	logFile := filepath.Join(c.Dir, "server.log")
+	return run(ctx, cred, filepath.Join(bin, "pg_ctl"), "-D", c.Dir, "-l", logFile, "-o", opts, "-w", "-t", "60", "start")
+}
+
+func run(ctx context.Context, cred *syscall.Credential, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		cmd.Dir = "/"
+	}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), args[len(args)-1], err, bytes.TrimSpace(out.Bytes()))
+	}
+	return nil
+}
+
+// runAs returns the credentials to run the server with. PostgreSQL refuses
+// to run as root, so as root the cluster belongs to the "postgres" system
+// user (or "nobody"), and the directory is handed to it.
+func runAs(dir string) (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if info, err := os.Stat(dir); err == nil {
+			if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != uid {
+				if err := chownTree(dir, uid, gid); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	}
+	return nil, errors.New("running as root and no 'postgres' or 'nobody' user to run PostgreSQL as: create one or set DATABASE_URL")
+}
+
+func chownTree(dir string, uid, gid int) error {
+	return filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	})
+}
+
+func findBinDir() (string, error) {
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		dir := filepath.Dir(p)
+		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+			return dir, nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	return "", ErrNoBinaries
+}
+
+func versionOf(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
+}
+
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
