@@ -25,6 +25,8 @@ type Handlers struct {
 	Assets views.AssetURLs
 	// Ready reports whether the database is reachable and migrated.
 	Ready func(ctx context.Context) error
+	// Webhooks verifies and applies Clerk webhook deliveries.
+	Webhooks *WebhookHandler
 }
 
 // page builds the layout's view model for r.

@@ -38,6 +38,7 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.Handle("GET /static/", cfg.Static)
+	mux.Handle("POST /webhooks/clerk", h.Webhooks)
 
 	// Everything else is a 404 page.
 	mux.HandleFunc("/", h.notFound)

@@ -156,8 +156,8 @@ func parsePort(v string) (int, error) {
 		return 8080, nil
 	}
 	p, err := strconv.Atoi(v)
-	if err != nil || p < 1 || p > 65535 {
-		return 0, bad("PORT", "must be a number from 1 to 65535, got %q", v)
+	if err != nil || p < 0 || p > 65535 {
+		return 0, bad("PORT", "must be a number from 0 (any free port) to 65535, got %q", v)
 	}
 	return p, nil
 }

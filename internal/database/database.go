@@ -50,6 +50,7 @@ func Open(ctx context.Context, url string, pool PoolConfig, log *slog.Logger) (*
 		Logger:                 newLogger(log),
 		TranslateError:         true,
 		SkipDefaultTransaction: true, // writes that need a transaction open one explicitly
+		DisableAutomaticPing:   true, // Open pings below, with a timeout and a clear error
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {

@@ -1,0 +1,49 @@
+# Every target runs from a fresh clone: Go 1.26 and PostgreSQL server
+# binaries (or DATABASE_URL / TEST_DATABASE_URL) are all it needs.
+.DEFAULT_GOAL := help
+GO ?= go
+
+.PHONY: help run test e2e generate templ css lint fmt migrate bench dev clean-db
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: ## Run the whole product: local Postgres + Clerk emulator + app on :8080
+	$(GO) run ./cmd/dev
+
+test: ## Run every test (unit, Postgres integration, emulator, browser) with -race
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+e2e: ## Run only the browser end-to-end tests
+	$(GO) test -race -count=1 -timeout 10m ./e2e/...
+
+generate: templ css ## Regenerate templ views and the CSS
+
+templ: ## Regenerate views/*_templ.go
+	$(GO) tool templ generate -path views
+
+css: ## Build static/css/app.css with Tailwind's CLI (needs Node and npm)
+	npm install --no-audit --no-fund --silent
+	npx tailwindcss -i static/css/input.css -o static/css/app.css --minify
+
+lint: ## go vet, gofmt and templ fmt
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$'))" || (gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$'); echo "gofmt needed"; exit 1)
+	$(GO) tool templ fmt -fail views
+
+fmt: ## Format Go and templ files
+	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
+	$(GO) tool templ fmt views
+
+migrate: ## Apply migrations to DATABASE_URL (go run . migrate up|down|status)
+	$(GO) run . migrate up
+
+dev: ## Live reload: templ watches views and proxies the app
+	$(GO) tool templ generate -path views --watch --proxy="http://localhost:8080" --cmd="$(GO) run ./cmd/dev"
+
+bench: ## Benchmarks of the hot paths (see docs/performance.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean-db: ## Stop and delete the project-local Postgres cluster
+	-$(GO) run ./cmd/dev -stop-db 2>/dev/null
+	rm -rf .data

@@ -1,0 +1,181 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"example.com/saas/internal/config"
+	"example.com/saas/internal/testenv"
+)
+
+func testEnv(vars map[string]string) (Env, *bytes.Buffer) {
+	var out bytes.Buffer
+	return Env{Getenv: func(k string) string { return vars[k] }, Stdout: &out, Stderr: &out}, &out
+}
+
+func TestUnknownCommandIsUsageError(t *testing.T) {
+	env, out := testEnv(nil)
+	err := Run(context.Background(), []string{"frobnicate"}, env)
+	if !errors.Is(err, ErrUsage) {
+		t.Fatalf("Run = %v, want ErrUsage", err)
+	}
+	if !strings.Contains(out.String(), "Usage:") {
+		t.Errorf("no usage printed: %q", out)
+	}
+	if err := Run(context.Background(), []string{"migrate", "sideways"}, env); !errors.Is(err, ErrUsage) {
+		t.Errorf("migrate sideways = %v, want ErrUsage", err)
+	}
+}
+
+func TestBadSettingsStopStartWithOneLine(t *testing.T) {
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		wantVar string
+	}{
+		{"malformed database url", map[string]string{"DATABASE_URL": "not a url"}, "DATABASE_URL"},
+		{"missing clerk", map[string]string{"DATABASE_URL": "postgres://u@127.0.0.1:1/x"}, "CLERK_SECRET_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _ := testEnv(tt.vars)
+			err := Run(context.Background(), []string{"serve"}, env)
+			var ce *config.Error
+			if !errors.As(err, &ce) || ce.Var != tt.wantVar {
+				t.Fatalf("Run = %v, want an error naming %s", err, tt.wantVar)
+			}
+		})
+	}
+}
+
+func TestUnreachableDatabaseIsOneClearError(t *testing.T) {
+	vars := serveVars("postgres://nobody@127.0.0.1:1/none?sslmode=disable", "0")
+	env, _ := testEnv(vars)
+	err := Run(context.Background(), nil, env)
+	if err == nil || !strings.Contains(err.Error(), "connect to database") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Run = %v, want one line about connecting to the database", err)
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	dbURL := testenv.NewDatabase(t)
+	env, _ := testEnv(serveVars(dbURL, itoa(port)))
+	err = Run(context.Background(), nil, env)
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Var != "PORT" || !strings.Contains(err.Error(), "already in use") {
+		t.Fatalf("Run = %v, want a PORT error saying it is in use", err)
+	}
+}
+
+func TestServeMigratesAndAnswersHealth(t *testing.T) {
+	dbURL := testenv.EmptyDatabase(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env, _ := testEnv(serveVars(dbURL, "0"))
+	addr := make(chan string, 1)
+	env.Ready = func(a string) { addr <- a }
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, nil, env) }()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("Run returned early: %v", err)
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s = %d, want 200", path, resp.StatusCode)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
+	}
+}
+
+// TestGracefulShutdownFinishesInFlight starts a slow request, cancels the
+// server's context, and checks the request still completes while new
+// connections are refused.
+func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	started := make(chan struct{})
+	var finished atomic.Bool
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		finished.Store(true)
+		w.Write([]byte("done"))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serveUntilDone(ctx, newServer(h, log), ln, nil, log) }()
+
+	type result struct {
+		body string
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		res <- result{string(b), err}
+	}()
+	<-started
+	cancel()
+	r := <-res
+	if r.err != nil || r.body != "done" || !finished.Load() {
+		t.Fatalf("in-flight request = %q, %v; want it to finish", r.body, r.err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("serveUntilDone = %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+func serveVars(dbURL, port string) map[string]string {
+	return map[string]string{
+		"DATABASE_URL":                 dbURL,
+		"PORT":                         port,
+		"METRICS_ADDR":                 "off",
+		"CLERK_SECRET_KEY":             "sk_test_x",
+		"CLERK_PUBLISHABLE_KEY":        "pk_test_MTI3LjAuMC4xOjgwODEk",
+		"CLERK_FRONTEND_API_URL":       "http://127.0.0.1:1",
+		"CLERK_API_URL":                "http://127.0.0.1:1/v1",
+		"CLERK_WEBHOOK_SIGNING_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
