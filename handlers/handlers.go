@@ -8,9 +8,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/a-h/templ"
+	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationinvitation"
+	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
+	"github.com/clerk/clerk-sdk-go/v2/session"
 	"gorm.io/gorm"
 
 	"example.com/saas/middleware"
@@ -27,11 +32,46 @@ type Handlers struct {
 	Ready func(ctx context.Context) error
 	// Webhooks verifies and applies Clerk webhook deliveries.
 	Webhooks *WebhookHandler
+	// Sessions is the app's cookie store (app session and flash messages).
+	Sessions *middleware.SessionStore
+	// Clerk holds the Backend API clients and hosted-page URLs.
+	Clerk Clerk
+	// BaseURL is the app's public URL.
+	BaseURL *url.URL
 }
 
-// page builds the layout's view model for r.
-func (h *Handlers) page(r *http.Request, title string) views.Page {
-	return views.Page{Title: title, Assets: h.Assets}
+// Clerk is what handlers need from the Clerk instance.
+type Clerk struct {
+	Sessions      *session.Client
+	Organizations *organization.Client
+	Memberships   *organizationmembership.Client
+	Invitations   *organizationinvitation.Client
+	SignInURL     string
+	SignUpURL     string
+	// UserProfileURL is the hosted user profile (Account Portal /user).
+	UserProfileURL string
+	// Development instances (pk_test_) use the dev browser.
+	Development bool
+}
+
+// page builds the layout's view model for r: the signed-in user from the
+// local users table (never from Clerk's API) and the pending flash messages.
+func (h *Handlers) page(w http.ResponseWriter, r *http.Request, title string) views.Page {
+	p := views.Page{Title: title, Assets: h.Assets}
+	if h.Sessions != nil {
+		for _, f := range h.Sessions.Flashes(w, r) {
+			p.Flashes = append(p.Flashes, views.Flash{Kind: f.Kind, Message: f.Message})
+		}
+	}
+	id, ok := models.IdentityFrom(r.Context())
+	if !ok {
+		return p
+	}
+	p.User = &views.UserNav{ID: id.UserID, Name: "Signed in"}
+	if u, err := models.GetUser(r.Context(), h.DB, id.UserID); err == nil {
+		p.User = &views.UserNav{ID: u.ID, Name: u.DisplayName(), Email: u.Email, ImageURL: u.ImageURL}
+	}
+	return p
 }
 
 // render writes a templ component with status.
@@ -83,7 +123,7 @@ func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error
 		return
 	}
 	reqID, _ := models.RequestIDFrom(r.Context())
-	h.render(w, r, he.status, views.ErrorPage(h.page(r, statusTitle(he.status)), views.ErrorView{
+	h.render(w, r, he.status, views.ErrorPage(h.page(w, r, statusTitle(he.status)), views.ErrorView{
 		Status: he.status, Title: statusTitle(he.status), Message: he.message, RequestID: reqID,
 	}))
 }

@@ -13,5 +13,5 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	h.render(w, r, http.StatusOK, views.Home(h.page(r, "")))
+	h.render(w, r, http.StatusOK, views.Home(h.page(w, r, "")))
 }

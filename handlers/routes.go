@@ -17,6 +17,9 @@ func (errPending) Error() string { return "migrations pending" }
 type RouterConfig struct {
 	HTTPS  bool
 	Static http.Handler
+	// Auth identifies users; nil serves only the public routes (tests of
+	// the skeleton).
+	Auth *middleware.Auth
 	// FormTargets are extra origins pages may post forms to (Clerk's hosted pages).
 	FormTargets string
 }
@@ -30,18 +33,25 @@ type RouterConfig struct {
 //  4. SecurityHeaders: set before any handler writes.
 //  5. CrossOriginProtection: refuses cross-site unsafe requests (CSRF) before
 //     they reach handlers or authentication.
+//  6. Auth (all but the machine routes): who is asking; it may answer with
+//     a handshake redirect for page loads.
+//  7. RequireUser (protected routes): no identity, no entry.
 func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux := http.NewServeMux()
-
-	// Public.
-	mux.HandleFunc("GET /{$}", h.home)
+	// Machine routes: no user, no handshake.
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.Handle("GET /static/", cfg.Static)
 	mux.Handle("POST /webhooks/clerk", h.Webhooks)
 
-	// Everything else is a 404 page.
-	mux.HandleFunc("/", h.notFound)
+	app := http.NewServeMux()
+	h.publicRoutes(app)
+	if cfg.Auth != nil {
+		h.protectedRoutes(app, middleware.RequireUser(h.BaseURL))
+		mux.Handle("/", cfg.Auth.Middleware(app))
+	} else {
+		mux.Handle("/", app)
+	}
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,4 +65,24 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	handler = middleware.AccessLog(h.Log)(handler)
 	handler = middleware.RequestID(handler)
 	return handler
+}
+
+// publicRoutes need no sign-in (DESIGN.md section 6).
+func (h *Handlers) publicRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("GET /sign-in", h.signIn)
+	mux.HandleFunc("GET /sign-up", h.signUp)
+	// Everything else is a 404 page.
+	mux.HandleFunc("/", h.notFound)
+}
+
+// protectedRoutes need a signed-in user.
+func (h *Handlers) protectedRoutes(mux *http.ServeMux, requireUser func(http.Handler) http.Handler) {
+	handle := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, requireUser(fn)) }
+
+	// Sign-out works with an expired session too: it clears the cookies.
+	mux.HandleFunc("POST /sign-out", h.signOut)
+
+	// JSON API (Bearer tokens).
+	handle("GET /api/v1/me", h.apiMe)
 }

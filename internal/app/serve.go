@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"syscall"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"example.com/saas/handlers"
 	"example.com/saas/internal/config"
 	"example.com/saas/internal/database"
+	"example.com/saas/middleware"
 	"example.com/saas/static"
 )
 
@@ -50,16 +52,22 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	if err != nil {
 		return fmt.Errorf("load static assets: %w", err)
 	}
+	store := middleware.NewSessionStore(cfg.SessionSecret, cfg.HTTPS())
 	h := &handlers.Handlers{
-		Log:    log,
-		DB:     db,
-		Assets: assets,
-		Ready:  readiness(db, migrator),
+		Log:      log,
+		DB:       db,
+		Assets:   assets,
+		Ready:    readiness(db, migrator),
+		Sessions: store,
+		Clerk:    newClerkHandlers(cfg),
+		BaseURL:  cfg.BaseURL,
+		Webhooks: &handlers.WebhookHandler{},
 	}
 	router := h.Routes(handlers.RouterConfig{
 		HTTPS:       cfg.HTTPS(),
 		Static:      assets.Handler(),
-		FormTargets: cfg.Clerk.FrontendAPIURL,
+		Auth:        newAuth(cfg, db, store, log, h),
+		FormTargets: formTargets(cfg),
 	})
 
 	ln, err := listen(":" + strconv.Itoa(cfg.Port))
@@ -201,4 +209,18 @@ func announce(cfg *config.Config, log *slog.Logger) {
 		log.Warn("USING THE LOCAL CLERK EMULATOR, not Clerk: development only", slog.String("frontend_api", cfg.Clerk.FrontendAPIURL))
 		log.Warn("************************************************************")
 	}
+}
+
+// formTargets lists the origins of Clerk's hosted pages, which the sign-in
+// and sign-up redirects lead to.
+func formTargets(cfg *config.Config) string {
+	return joinNonEmpty(" ", originOf(cfg.Clerk.SignInURL), originOf(cfg.Clerk.SignUpURL), originOf(cfg.Clerk.FrontendAPIURL))
+}
+
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -1,0 +1,65 @@
+// Command clerkdev runs the local Clerk emulator (development only).
+//
+// Settings (environment):
+//
+//	CLERKDEV_ADDR            listen address, default 127.0.0.1:8081
+//	CLERKDEV_SECRET_KEY      Backend API key, default sk_test_clerkdev (sk_live_ keys are refused)
+//	CLERKDEV_WEBHOOK_URL     webhook endpoint, default http://localhost:8080/webhooks/clerk ("" disables)
+//	CLERKDEV_WEBHOOK_SECRET  Svix secret, default clerkdev.DefaultWebhookSecret
+//	CLERKDEV_SEED            path of a seed JSON file (see clerkdev.Seed), default the built-in seed
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"example.com/saas/internal/clerkdev"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "clerkdev:", err)
+		os.Exit(1)
+	}
+}
+
+// run reads the settings through lookup; a variable set to "" counts as set, so
+// CLERKDEV_WEBHOOK_URL= disables webhook deliveries.
+func run(ctx context.Context, lookup func(string) (string, bool), stdout, stderr io.Writer) error {
+	env := func(name, def string) string {
+		if v, ok := lookup(name); ok {
+			return v
+		}
+		return def
+	}
+	key := env("CLERKDEV_SECRET_KEY", "")
+	if strings.HasPrefix(key, "sk_live_") {
+		return fmt.Errorf("CLERKDEV_SECRET_KEY is a live key (sk_live_); the emulator only accepts test keys")
+	}
+	cfg := clerkdev.Config{
+		SecretKey:     key,
+		WebhookURL:    env("CLERKDEV_WEBHOOK_URL", "http://localhost:8080/webhooks/clerk"),
+		WebhookSecret: env("CLERKDEV_WEBHOOK_SECRET", ""),
+		Logger:        slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	if path := env("CLERKDEV_SEED", ""); path != "" {
+		seed, err := clerkdev.LoadSeed(path)
+		if err != nil {
+			return err
+		}
+		cfg.Seed = &seed
+	}
+	addr := env("CLERKDEV_ADDR", "")
+	if addr == "" {
+		addr = "127.0.0.1:8081"
+	}
+	return clerkdev.Run(ctx, addr, cfg, stdout)
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+func TestRunRefusesLiveKey(t *testing.T) {
+	err := run(context.Background(), lookup(map[string]string{"CLERKDEV_SECRET_KEY": "sk_live_abc"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "sk_live_") {
+		t.Fatalf("run = %v, want a live-key error", err)
+	}
+}
+
+func TestRunPrintsBanner(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, lookup(map[string]string{"CLERKDEV_ADDR": "127.0.0.1:0", "CLERKDEV_WEBHOOK_URL": ""}), &out, io.Discard)
+	}()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, want := range []string{"pk_test_", "sk_test_clerkdev", "whsec_", "alice@example.com"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %s:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,234 @@
+// Package clerkdev is a local, in-memory emulator of the parts of Clerk that this project
+// uses: the Backend API (as clerk-sdk-go v2 calls it), session tokens and JWKS, the
+// development Frontend API handshake with its dev browser, hosted sign-in/sign-up/sign-out
+// pages, and Svix-signed webhooks.
+//
+// It is for development and tests only. It never talks to clerk.com and refuses live keys.
+package clerkdev
+
+import (
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	svix "github.com/svix/svix-webhooks/go"
+)
+
+const (
+	// DefaultSecretKey is the Backend API secret key used when Config.SecretKey is empty.
+	DefaultSecretKey = "sk_test_clerkdev"
+	// DefaultWebhookSecret is the Svix signing secret used when Config.WebhookSecret is empty.
+	// It is public on purpose: the emulator is a development tool.
+	DefaultWebhookSecret = "whsec_Y2xlcmtkZXYtbG9jYWwtd2ViaG9vay1zaWduaW5nLWtleQ=="
+	// InstanceID is the instance id carried by webhook events.
+	InstanceID = "ins_clerkdev"
+	// ClientCookie is the HttpOnly cookie the emulator sets on its own host to remember
+	// the browser's client (the counterpart of Clerk's __client).
+	ClientCookie = "__clerkdev_client"
+)
+
+// DefaultRetrySchedule is Svix's retry schedule: the delay before each attempt.
+func DefaultRetrySchedule() []time.Duration {
+	return []time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+}
+
+// Config configures a Server. The zero value is usable.
+type Config struct {
+	// SecretKey is the Backend API bearer key; default DefaultSecretKey. sk_live_ keys are refused.
+	SecretKey string
+	// WebhookURL receives the events; "" disables deliveries.
+	WebhookURL string
+	// WebhookSecret is the Svix secret ("whsec_..."); default DefaultWebhookSecret.
+	WebhookSecret string
+	// Seed is the initial state; nil means DefaultSeed().
+	Seed *Seed
+	// Logger receives the emulator's logs; nil discards them.
+	Logger *slog.Logger
+	// RetrySchedule is the delay before each delivery attempt; default DefaultRetrySchedule().
+	RetrySchedule []time.Duration
+	// Now is the clock for object timestamps and tokens; default time.Now. Webhook
+	// scheduling and Svix timestamps always use the wall clock, as receivers check them.
+	Now func() time.Time
+	// HTTPClient sends webhook deliveries; default a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// PreferNonceHandshake answers format=nonce handshakes with a nonce instead of a token.
+	PreferNonceHandshake bool
+	// SigningKey is the first RSA signing key; nil generates a 2048-bit key.
+	// Tests may share one key to save the generation time.
+	SigningKey *rsa.PrivateKey
+}
+
+// Server is one emulated Clerk instance. Create it with New.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	wh      *svix.Webhook
+	queue   *webhookQueue
+	handler http.Handler
+	tmpl    *template.Template
+
+	mu          sync.Mutex
+	baseURL     string
+	keys        []*signingKey
+	currentKid  string
+	keySerial   int
+	users       map[string]*user
+	orgs        map[string]*org
+	memberships map[string]*membership
+	invitations map[string]*invitation
+	sessions    map[string]*session
+	clients     map[string]*client
+	devBrowsers map[string]string // dev browser token → client id
+	nonces      map[string][]string
+	lastStamp   int64
+	stats       map[string]int
+	seed        Seed
+}
+
+// New builds a Server from cfg, loads the seed and starts the webhook worker.
+// Call SetBaseURL before serving requests.
+func New(cfg Config) (*Server, error) {
+	if cfg.SecretKey == "" {
+		cfg.SecretKey = DefaultSecretKey
+	}
+	if strings.HasPrefix(cfg.SecretKey, "sk_live_") || strings.HasPrefix(cfg.SecretKey, "live_") {
+		return nil, errors.New("clerkdev: refusing a live Clerk secret key (sk_live_); the emulator is for development only")
+	}
+	if cfg.WebhookSecret == "" {
+		cfg.WebhookSecret = DefaultWebhookSecret
+	}
+	if cfg.RetrySchedule == nil {
+		cfg.RetrySchedule = DefaultRetrySchedule()
+	}
+	if len(cfg.RetrySchedule) == 0 {
+		cfg.RetrySchedule = []time.Duration{0}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	wh, err := svix.NewWebhook(cfg.WebhookSecret)
+	if err != nil {
+		return nil, fmt.Errorf("clerkdev: webhook secret: %w", err)
+	}
+	s := &Server{
+		cfg:         cfg,
+		log:         log,
+		wh:          wh,
+		baseURL:     "http://127.0.0.1:8081",
+		users:       map[string]*user{},
+		orgs:        map[string]*org{},
+		memberships: map[string]*membership{},
+		invitations: map[string]*invitation{},
+		sessions:    map[string]*session{},
+		clients:     map[string]*client{},
+		devBrowsers: map[string]string{},
+		nonces:      map[string][]string{},
+		stats:       map[string]int{},
+	}
+	if err := s.addKey(cfg.SigningKey); err != nil {
+		return nil, err
+	}
+	s.queue = newWebhookQueue(cfg.WebhookURL, wh, cfg.HTTPClient, cfg.RetrySchedule, log)
+	seed := DefaultSeed()
+	if cfg.Seed != nil {
+		seed = *cfg.Seed
+	}
+	if err := s.loadSeed(seed); err != nil {
+		s.queue.close()
+		return nil, err
+	}
+	s.tmpl = pagesTemplate()
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the handler serving the Backend API, the Frontend API, the hosted pages
+// and the /__clerkdev endpoints.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// SetBaseURL sets the emulator's public URL (Frontend API URL and token issuer), for
+// example "http://127.0.0.1:8081". A "localhost" host is rewritten to 127.0.0.1 because
+// Clerk's publishable-key parser needs a dot in the host.
+func (s *Server) SetBaseURL(u string) {
+	u = strings.TrimRight(u, "/")
+	if pu, err := url.Parse(u); err == nil && pu.Hostname() == "localhost" {
+		host := "127.0.0.1"
+		if p := pu.Port(); p != "" {
+			host = net.JoinHostPort(host, p)
+		}
+		pu.Host = host
+		u = pu.String()
+	}
+	s.mu.Lock()
+	s.baseURL = u
+	s.mu.Unlock()
+}
+
+// BaseURL returns the emulator's public URL, also the `iss` of its tokens.
+func (s *Server) BaseURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.baseURL
+}
+
+// PublishableKey returns "pk_test_" + unpadded base64 of "<host:port>$" for BaseURL.
+func (s *Server) PublishableKey() string {
+	return publishableKey(s.BaseURL())
+}
+
+// SecretKey returns the Backend API secret key.
+func (s *Server) SecretKey() string { return s.cfg.SecretKey }
+
+// WebhookSecret returns the Svix signing secret of the deliveries.
+func (s *Server) WebhookSecret() string { return s.cfg.WebhookSecret }
+
+// Close stops the webhook worker; pending deliveries are dropped.
+func (s *Server) Close() { s.queue.close() }
+
+// Stats returns the number of Backend API calls per route pattern, such as
+// "GET /v1/users/{id}". Frontend API, page and /__clerkdev requests are not counted.
+func (s *Server) Stats() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.stats))
+	for k, v := range s.stats {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetStats zeroes the Backend API call counters.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	s.stats = map[string]int{}
+	s.mu.Unlock()
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+// stampLocked returns a strictly increasing millisecond timestamp, so that objects
+// created in the same millisecond still sort by creation.
+func (s *Server) stampLocked() int64 {
+	ms := s.now().UnixMilli()
+	if ms <= s.lastStamp {
+		ms = s.lastStamp + 1
+	}
+	s.lastStamp = ms
+	return ms
+}

@@ -1,0 +1,136 @@
+package clerkdev
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// apiError is one Clerk Backend API error, written in Clerk's envelope
+// {"errors":[{code,message,long_message,meta}],"clerk_trace_id":...}.
+type apiError struct {
+	Status      int
+	Code        string
+	Message     string
+	LongMessage string
+	Meta        map[string]any
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.LongMessage }
+
+func writeAPIError(w http.ResponseWriter, e *apiError) {
+	meta := e.Meta
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	trace := randomString(32)
+	w.Header().Set("Clerk-Trace-Id", trace)
+	writeJSON(w, e.Status, map[string]any{
+		"errors": []map[string]any{{
+			"code":         e.Code,
+			"message":      e.Message,
+			"long_message": e.LongMessage,
+			"meta":         meta,
+		}},
+		"clerk_trace_id": trace,
+	})
+}
+
+func errNotFound(what string) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: "resource_not_found",
+		Message: "not found", LongMessage: what + " not found"}
+}
+
+func errParamMissing(param string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing",
+		Message: "missing required parameter", LongMessage: param + " must be included.",
+		Meta: map[string]any{"param_name": param}}
+}
+
+func errParamInvalid(param, long string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_format_invalid",
+		Message: "is invalid", LongMessage: long, Meta: map[string]any{"param_name": param}}
+}
+
+func errIdentifierExists(param, long string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_identifier_exists",
+		Message: "That " + param + " is taken. Please try another.", LongMessage: long,
+		Meta: map[string]any{"param_name": param}}
+}
+
+func errUnprocessable(code, long string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: code, Message: long, LongMessage: long}
+}
+
+func errUnauthorized() *apiError {
+	return &apiError{Status: http.StatusUnauthorized, Code: "authentication_invalid",
+		Message:     "Unauthorized request",
+		LongMessage: "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."}
+}
+
+func errMalformed(long string) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "request_body_invalid",
+		Message: "Request body invalid", LongMessage: long}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v)
+}
+
+// decodeBody reads an optional JSON object body into dst. An empty body is fine.
+func decodeBody(r *http.Request, dst any) *apiError {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return errMalformed("The request body could not be read.")
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return errParamInvalid(typeErr.Field, typeErr.Field+" has the wrong type.")
+		}
+		return errMalformed("The request body is not valid JSON: " + err.Error())
+	}
+	return nil
+}
+
+// page reads limit (default 10, 1..500) and offset (default 0) from the query.
+func page(r *http.Request) (limit, offset int, e *apiError) {
+	limit, offset = 10, 0
+	q := r.URL.Query()
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return 0, 0, errParamInvalid("limit", "limit must be an integer between 1 and 500.")
+		}
+		limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, 0, errParamInvalid("offset", "offset must be a non-negative integer.")
+		}
+		offset = n
+	}
+	return limit, offset, nil
+}
+
+// window returns the [offset, offset+limit) part of a list of length n.
+func window(n, limit, offset int) (lo, hi int) {
+	lo = min(offset, n)
+	hi = min(lo+limit, n)
+	return lo, hi
+}
+
+// listJSON is Clerk's paginated list envelope.
+type listJSON[T any] struct {
+	Data       []T   `json:"data"`
+	TotalCount int64 `json:"total_count"`
+}

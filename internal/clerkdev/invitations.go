@@ -1,0 +1,232 @@
+package clerkdev
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// invitationJSON is Clerk's organization_invitation object (keys of the webhook examples;
+// user_id appears once accepted).
+type invitationJSON struct {
+	Object          string          `json:"object"`
+	ID              string          `json:"id"`
+	EmailAddress    string          `json:"email_address"`
+	Role            string          `json:"role"`
+	RoleName        string          `json:"role_name"`
+	OrganizationID  string          `json:"organization_id"`
+	Status          string          `json:"status"`
+	PublicMetadata  json.RawMessage `json:"public_metadata"`
+	PrivateMetadata json.RawMessage `json:"private_metadata"`
+	URL             string          `json:"url"`
+	UserID          *string         `json:"user_id,omitempty"`
+	ExpiresAt       int64           `json:"expires_at"`
+	CreatedAt       int64           `json:"created_at"`
+	UpdatedAt       int64           `json:"updated_at"`
+}
+
+func (s *Server) invitationJSONLocked(i *invitation) invitationJSON {
+	q := url.Values{"__clerk_ticket": {i.ID}}
+	if i.RedirectURL != "" {
+		q.Set("redirect_url", i.RedirectURL)
+	}
+	return invitationJSON{
+		Object: "organization_invitation", ID: i.ID, EmailAddress: i.Email,
+		Role: i.Role, RoleName: roleName(i.Role), OrganizationID: i.OrgID, Status: i.Status,
+		PublicMetadata:  metaOrEmpty(i.PublicMetadata),
+		PrivateMetadata: metaOrEmpty(i.PrivateMetadata),
+		URL:             s.baseURL + "/sign-up?" + q.Encode(),
+		UserID:          strPtr(i.UserID),
+		ExpiresAt:       i.ExpiresAt, CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
+	}
+}
+
+type invitationInput struct {
+	EmailAddress  *string         `json:"email_address"`
+	Role          *string         `json:"role"`
+	InviterUserID *string         `json:"inviter_user_id"`
+	RedirectURL   *string         `json:"redirect_url"`
+	ExpiresInDays *int64          `json:"expires_in_days"`
+	PublicMeta    json.RawMessage `json:"public_metadata"`
+	PrivateMeta   json.RawMessage `json:"private_metadata"`
+}
+
+func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
+	var in invitationInput
+	if e := decodeBody(r, &in); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
+	if o == nil {
+		writeAPIError(w, errNotFound("organization"))
+		return
+	}
+	if in.EmailAddress == nil || *in.EmailAddress == "" {
+		writeAPIError(w, errParamMissing("email_address"))
+		return
+	}
+	email := strings.TrimSpace(*in.EmailAddress)
+	if !validEmail(email) {
+		writeAPIError(w, errParamInvalid("email_address", "email_address must be a valid email address."))
+		return
+	}
+	if in.Role == nil || *in.Role == "" {
+		writeAPIError(w, errParamMissing("role"))
+		return
+	}
+	role := normalizeRole(*in.Role)
+	if role == "" {
+		writeAPIError(w, errParamInvalid("role", "role must be one of org:admin, org:member."))
+		return
+	}
+	if in.InviterUserID != nil && *in.InviterUserID != "" && s.users[*in.InviterUserID] == nil {
+		writeAPIError(w, errNotFound("inviter user"))
+		return
+	}
+	if u := s.userByEmailLocked(email); u != nil && s.membershipLocked(o.ID, u.ID) != nil {
+		writeAPIError(w, errUnprocessable("already_a_member_in_organization", email+" is already a member of this organization."))
+		return
+	}
+	for _, i := range s.invitations {
+		if i.OrgID == o.ID && i.Status == "pending" && strings.EqualFold(i.Email, email) {
+			writeAPIError(w, errUnprocessable("duplicate_record", "There is already a pending invitation for "+email+"."))
+			return
+		}
+	}
+	days := int64(30)
+	if in.ExpiresInDays != nil && *in.ExpiresInDays > 0 {
+		days = *in.ExpiresInDays
+	}
+	i := &invitation{ID: newID("orginv"), OrgID: o.ID, Email: email, Role: role, Status: "pending",
+		InviterUserID: derefStr(in.InviterUserID), RedirectURL: derefStr(in.RedirectURL),
+		PublicMetadata: in.PublicMeta, PrivateMetadata: in.PrivateMeta}
+	i.CreatedAt = s.stampLocked()
+	i.UpdatedAt = i.CreatedAt
+	i.ExpiresAt = i.CreatedAt + days*24*3600*1000
+	s.invitations[i.ID] = i
+	s.emitLocked("organizationInvitation.created", i.ID, s.invitationJSONLocked(i), requestInfo(r))
+	writeJSON(w, http.StatusOK, s.invitationJSONLocked(i))
+}
+
+func (s *Server) orgInvitationLocked(w http.ResponseWriter, r *http.Request) *invitation {
+	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
+	if o == nil {
+		writeAPIError(w, errNotFound("organization"))
+		return nil
+	}
+	i := s.invitations[r.PathValue("inv")]
+	if i == nil || i.OrgID != o.ID {
+		writeAPIError(w, errNotFound("organization invitation"))
+		return nil
+	}
+	return i
+}
+
+func (s *Server) getInvitation(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := s.orgInvitationLocked(w, r); i != nil {
+		writeJSON(w, http.StatusOK, s.invitationJSONLocked(i))
+	}
+}
+
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.orgInvitationLocked(w, r)
+	if i == nil {
+		return
+	}
+	if i.Status != "pending" {
+		writeAPIError(w, errUnprocessable("organization_invitation_not_pending", "Only pending invitations can be revoked."))
+		return
+	}
+	i.Status = "revoked"
+	i.UpdatedAt = s.stampLocked()
+	s.emitLocked("organizationInvitation.revoked", i.ID, s.invitationJSONLocked(i), requestInfo(r))
+	writeJSON(w, http.StatusOK, s.invitationJSONLocked(i))
+}
+
+// listInvitationsLocked filters by status (repeatable) and email_address, newest first.
+func (s *Server) listInvitationsLocked(w http.ResponseWriter, r *http.Request, keep func(*invitation) bool) {
+	limit, offset, e := page(r)
+	if e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	q := r.URL.Query()
+	statuses, email, query := q["status"], q.Get("email_address"), strings.ToLower(q.Get("query"))
+	var all []*invitation
+	for _, i := range s.invitations {
+		if !keep(i) || (len(statuses) > 0 && !slices.Contains(statuses, i.Status)) ||
+			(email != "" && !strings.EqualFold(email, i.Email)) ||
+			(query != "" && !strings.Contains(strings.ToLower(i.Email), query)) {
+			continue
+		}
+		all = append(all, i)
+	}
+	asc := q.Get("order_by") == "created_at" || q.Get("order_by") == "+created_at"
+	slices.SortFunc(all, func(a, b *invitation) int {
+		if asc {
+			return int(a.CreatedAt - b.CreatedAt)
+		}
+		return int(b.CreatedAt - a.CreatedAt)
+	})
+	lo, hi := window(len(all), limit, offset)
+	out := listJSON[invitationJSON]{Data: []invitationJSON{}, TotalCount: int64(len(all))}
+	for _, i := range all[lo:hi] {
+		out.Data = append(out.Data, s.invitationJSONLocked(i))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
+	if o == nil {
+		writeAPIError(w, errNotFound("organization"))
+		return
+	}
+	s.listInvitationsLocked(w, r, func(i *invitation) bool { return i.OrgID == o.ID })
+}
+
+// listInstanceInvitations answers GET /v1/organization_invitations.
+func (s *Server) listInstanceInvitations(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listInvitationsLocked(w, r, func(*invitation) bool { return true })
+}
+
+// acceptInvitationsLocked accepts every pending, unexpired invitation addressed to one of
+// u's email addresses: organizationInvitation.accepted, then organizationMembership.created.
+func (s *Server) acceptInvitationsLocked(u *user, src reqInfo) {
+	var pending []*invitation
+	nowMs := s.now().UnixMilli()
+	for _, i := range s.invitations {
+		if i.Status == "pending" && i.ExpiresAt > nowMs && slices.ContainsFunc(u.Emails, func(e emailAddr) bool {
+			return strings.EqualFold(e.Address, i.Email)
+		}) {
+			pending = append(pending, i)
+		}
+	}
+	slices.SortFunc(pending, func(a, b *invitation) int { return int(a.CreatedAt - b.CreatedAt) })
+	for _, i := range pending {
+		o := s.orgs[i.OrgID]
+		if o == nil {
+			continue
+		}
+		i.Status = "accepted"
+		i.UserID = u.ID
+		i.UpdatedAt = s.stampLocked()
+		s.emitLocked("organizationInvitation.accepted", i.ID, s.invitationJSONLocked(i), src)
+		if s.membershipLocked(o.ID, u.ID) == nil {
+			s.addMembershipLocked(o, u, i.Role, src)
+		}
+	}
+}

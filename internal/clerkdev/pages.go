@@ -1,0 +1,294 @@
+package clerkdev
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// pageData is the view model of the hosted pages.
+type pageData struct {
+	Title       string
+	Mode        string // sign-in, sign-up, sign-out, done
+	RedirectURL string
+	DevBrowser  string
+	Identifier  string
+	FirstName   string
+	LastName    string
+	Error       string
+	Message     string
+	Accounts    []SeedUser
+	OtherLink   string
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, status int, d pageData) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	// No form-action directive: the form's 303 goes to the app's origin.
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	if err := s.tmpl.Execute(w, d); err != nil {
+		s.log.Error("clerkdev: render page", "error", err)
+	}
+}
+
+// portalRedirect validates an optional redirect_url: "" is fine, otherwise an absolute
+// http(s) URL is required (never javascript: and the like).
+func portalRedirect(raw string) (string, bool) {
+	if raw == "" {
+		return "", true
+	}
+	if _, ok := absoluteHTTP(raw); !ok {
+		return "", false
+	}
+	return raw, true
+}
+
+func (s *Server) badRedirect(w http.ResponseWriter) {
+	s.renderPage(w, http.StatusBadRequest, pageData{Title: "Invalid redirect", Mode: "done",
+		Error: "redirect_url must be an absolute http or https URL."})
+}
+
+func (s *Server) otherLink(path, redirect, db string) string {
+	q := make([]string, 0, 2)
+	if redirect != "" {
+		q = append(q, "redirect_url="+template.URLQueryEscaper(redirect))
+	}
+	q = append(q, "__clerk_db_jwt="+template.URLQueryEscaper(db))
+	return path + "?" + strings.Join(q, "&")
+}
+
+// showSignIn serves GET /sign-in and GET /sign-up.
+func (s *Server) showPortal(mode string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		redirect, ok := portalRedirect(q.Get("redirect_url"))
+		if !ok {
+			s.badRedirect(w)
+			return
+		}
+		s.mu.Lock()
+		c := s.clientForLocked(r, q.Get("__clerk_db_jwt"))
+		d := pageData{Mode: mode, RedirectURL: redirect, DevBrowser: c.DevBrowser}
+		if inv := s.invitations[q.Get("__clerk_ticket")]; inv != nil && inv.Status == "pending" {
+			d.Identifier = inv.Email
+		}
+		s.mu.Unlock()
+		setClientCookie(w, c)
+		s.renderPortal(w, http.StatusOK, d)
+	}
+}
+
+func (s *Server) renderPortal(w http.ResponseWriter, status int, d pageData) {
+	switch d.Mode {
+	case "sign-in":
+		d.Title = "Sign in"
+		d.Accounts = s.SeedAccounts()
+		d.OtherLink = s.otherLink("/sign-up", d.RedirectURL, d.DevBrowser)
+	case "sign-up":
+		d.Title = "Create your account"
+		d.OtherLink = s.otherLink("/sign-in", d.RedirectURL, d.DevBrowser)
+	case "sign-out":
+		d.Title = "Sign out"
+	}
+	s.renderPage(w, status, d)
+}
+
+// finishSignIn sends the browser back to the app with the dev browser in the URL, as
+// Clerk's development instances do, or shows a confirmation when there is no redirect_url.
+func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, redirect, db, message string) {
+	if redirect == "" {
+		s.renderPage(w, http.StatusOK, pageData{Title: message, Mode: "done", Message: message})
+		return
+	}
+	u, _ := absoluteHTTP(redirect)
+	http.Redirect(w, r, withQuery(u, "__clerk_db_jwt", db), http.StatusSeeOther)
+}
+
+// signIn handles POST /sign-in: check the password, start a session on the client.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	redirect, ok := portalRedirect(r.PostForm.Get("redirect_url"))
+	if !ok {
+		s.badRedirect(w)
+		return
+	}
+	identifier := strings.TrimSpace(r.PostForm.Get("identifier"))
+	password := r.PostForm.Get("password")
+	s.mu.Lock()
+	c := s.clientForLocked(r, r.PostForm.Get("__clerk_db_jwt"))
+	u := s.userByEmailLocked(identifier)
+	if u == nil || len(u.PasswordHash) == 0 || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
+		d := pageData{Mode: "sign-in", RedirectURL: redirect, DevBrowser: c.DevBrowser, Identifier: identifier,
+			Error: "Incorrect email address or password."}
+		s.mu.Unlock()
+		setClientCookie(w, c)
+		s.renderPortal(w, http.StatusUnprocessableEntity, d)
+		return
+	}
+	s.startSessionLocked(r, u, c, redirect)
+	db := c.DevBrowser
+	s.mu.Unlock()
+	setClientCookie(w, c)
+	s.finishSignIn(w, r, redirect, db, "You are signed in.")
+}
+
+// startSessionLocked accepts the user's pending invitations and starts a session whose
+// azp is the origin of redirect.
+func (s *Server) startSessionLocked(r *http.Request, u *user, c *client, redirect string) {
+	src := requestInfo(r)
+	s.acceptInvitationsLocked(u, src)
+	azp := ""
+	if t, ok := absoluteHTTP(redirect); ok {
+		azp = origin(t)
+	}
+	s.createSessionLocked(u, c, "", azp, src)
+}
+
+// signUp handles POST /sign-up: create the user, then sign in as for POST /sign-in.
+func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	redirect, ok := portalRedirect(r.PostForm.Get("redirect_url"))
+	if !ok {
+		s.badRedirect(w)
+		return
+	}
+	f := r.PostForm
+	identifier, password := strings.TrimSpace(f.Get("identifier")), f.Get("password")
+	first, last := strings.TrimSpace(f.Get("first_name")), strings.TrimSpace(f.Get("last_name"))
+	s.mu.Lock()
+	c := s.clientForLocked(r, f.Get("__clerk_db_jwt"))
+	d := pageData{Mode: "sign-up", RedirectURL: redirect, DevBrowser: c.DevBrowser,
+		Identifier: identifier, FirstName: first, LastName: last}
+	in := userInput{EmailAddresses: []string{identifier}, Password: &password,
+		FirstName: strPtr(first), LastName: strPtr(last)}
+	var u *user
+	var e *apiError
+	switch {
+	case identifier == "":
+		d.Error = "Enter your email address."
+	case password == "":
+		d.Error = "Enter a password."
+	default:
+		u, e = s.createUserLocked(in, requestInfo(r))
+		if e != nil {
+			d.Error = e.LongMessage
+		}
+	}
+	if d.Error != "" {
+		s.mu.Unlock()
+		setClientCookie(w, c)
+		s.renderPortal(w, http.StatusUnprocessableEntity, d)
+		return
+	}
+	s.startSessionLocked(r, u, c, redirect)
+	db := c.DevBrowser
+	s.mu.Unlock()
+	setClientCookie(w, c)
+	s.finishSignIn(w, r, redirect, db, "Your account is ready and you are signed in.")
+}
+
+func (s *Server) showSignOut(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	redirect, ok := portalRedirect(q.Get("redirect_url"))
+	if !ok {
+		s.badRedirect(w)
+		return
+	}
+	s.mu.Lock()
+	c := s.clientForLocked(r, q.Get("__clerk_db_jwt"))
+	s.mu.Unlock()
+	s.renderPortal(w, http.StatusOK, pageData{Mode: "sign-out", RedirectURL: redirect, DevBrowser: c.DevBrowser})
+}
+
+// signOut handles POST /sign-out: end every active session of the client.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	redirect, ok := portalRedirect(r.PostForm.Get("redirect_url"))
+	if !ok {
+		s.badRedirect(w)
+		return
+	}
+	src := requestInfo(r)
+	s.mu.Lock()
+	c := s.clientForLocked(r, r.PostForm.Get("__clerk_db_jwt"))
+	for _, id := range c.SessionIDs {
+		if sess := s.sessions[id]; sess != nil && sess.Status == "active" {
+			s.setSessionStatusLocked(sess, "ended", src)
+		}
+	}
+	db := c.DevBrowser
+	s.mu.Unlock()
+	setClientCookie(w, c)
+	if redirect == "" {
+		s.renderPage(w, http.StatusOK, pageData{Title: "Signed out", Mode: "done", Message: "You are signed out."})
+		return
+	}
+	u, _ := absoluteHTTP(redirect)
+	http.Redirect(w, r, withQuery(u, "__clerk_db_jwt", db), http.StatusSeeOther)
+}
+
+// index serves a small home page with links to the hosted pages and the dev endpoints.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	s.renderPage(w, http.StatusOK, pageData{Title: "Clerk emulator", Mode: "index", Accounts: s.SeedAccounts()})
+}
+
+func (s *Server) stylesheet(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	fmt.Fprint(w, pageCSS)
+}
+
+// avatar serves a generated SVG for the image_url of users and organizations.
+func (s *Server) avatar(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimSuffix(r.PathValue("file"), ".svg")
+	label := "?"
+	s.mu.Lock()
+	if u := s.users[id]; u != nil {
+		label = initials(derefStr(u.FirstName)+" "+derefStr(u.LastName), u.primaryEmail())
+	} else if o := s.orgs[id]; o != nil {
+		label = initials(o.Name, o.Slug)
+	}
+	s.mu.Unlock()
+	hue := 0
+	for _, b := range []byte(id) {
+		hue = (hue*31 + int(b)) % 360
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">`+
+		`<rect width="64" height="64" rx="32" fill="hsl(%d,55%%,45%%)"/>`+
+		`<text x="32" y="40" font-family="sans-serif" font-size="24" fill="#fff" text-anchor="middle">%s</text></svg>`,
+		hue, template.HTMLEscapeString(label))
+}
+
+func initials(name, fallback string) string {
+	var out []rune
+	for _, f := range strings.Fields(name) {
+		out = append(out, []rune(strings.ToUpper(f))[0])
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 && fallback != "" {
+		out = []rune(strings.ToUpper(fallback[:1]))
+	}
+	return string(out)
+}

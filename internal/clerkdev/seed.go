@@ -1,0 +1,226 @@
+package clerkdev
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// SeedPassword is the password of every default seed user.
+const SeedPassword = "password"
+
+// Seed is the emulator's initial state. CLERKDEV_SEED names a JSON file of this shape:
+//
+//	{
+//	  "users": [
+//	    {"email": "alice@example.com", "first_name": "Alice", "last_name": "Admin", "password": "password"}
+//	  ],
+//	  "organizations": [
+//	    {"name": "Acme Inc", "slug": "acme"}
+//	  ],
+//	  "memberships": [
+//	    {"email": "alice@example.com", "slug": "acme", "role": "org:admin"}
+//	  ]
+//	}
+//
+// "id" may be given for users and organizations; otherwise a stable id is derived from
+// the email's local part or the slug (user_2alice000…, org_2acme000…). "password"
+// defaults to SeedPassword, "slug" to one derived from the name, and "role" accepts
+// "admin"/"member" or "org:admin"/"org:member". An organization's created_by is its first
+// admin in the list.
+type Seed struct {
+	Users         []SeedUser         `json:"users"`
+	Organizations []SeedOrganization `json:"organizations"`
+	Memberships   []SeedMembership   `json:"memberships"`
+}
+
+// SeedUser is a user of the seed.
+type SeedUser struct {
+	ID        string `json:"id,omitempty"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Password  string `json:"password,omitempty"`
+}
+
+// SeedOrganization is an organization of the seed.
+type SeedOrganization struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name"`
+	Slug string `json:"slug,omitempty"`
+}
+
+// SeedMembership makes the user with Email a member of the organization with Slug.
+type SeedMembership struct {
+	Email string `json:"email"`
+	Slug  string `json:"slug"`
+	Role  string `json:"role"`
+}
+
+// DefaultSeed returns three users and two organizations, all with password "password":
+//
+//	alice@example.com  Alice Admin  user_2alice000000000000000000000  admin of acme, member of globex
+//	bob@example.com    Bob Member   user_2bob00000000000000000000000  member of acme
+//	carol@example.com  Carol Owner  user_2carol000000000000000000000  admin of globex
+//	Acme Inc  slug acme    org_2acme0000000000000000000000
+//	Globex    slug globex  org_2globex00000000000000000000
+func DefaultSeed() Seed {
+	return Seed{
+		Users: []SeedUser{
+			{Email: "alice@example.com", FirstName: "Alice", LastName: "Admin"},
+			{Email: "bob@example.com", FirstName: "Bob", LastName: "Member"},
+			{Email: "carol@example.com", FirstName: "Carol", LastName: "Owner"},
+		},
+		Organizations: []SeedOrganization{
+			{Name: "Acme Inc", Slug: "acme"},
+			{Name: "Globex", Slug: "globex"},
+		},
+		Memberships: []SeedMembership{
+			{Email: "alice@example.com", Slug: "acme", Role: RoleAdmin},
+			{Email: "bob@example.com", Slug: "acme", Role: RoleMember},
+			{Email: "carol@example.com", Slug: "globex", Role: RoleAdmin},
+			{Email: "alice@example.com", Slug: "globex", Role: RoleMember},
+		},
+	}
+}
+
+// LoadSeed reads a seed JSON file (see Seed). Unknown fields are an error.
+func LoadSeed(path string) (Seed, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Seed{}, fmt.Errorf("clerkdev: read seed: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var s Seed
+	if err := dec.Decode(&s); err != nil {
+		return Seed{}, fmt.Errorf("clerkdev: parse seed %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// SeedAccounts returns the seed users' emails and passwords, for printing.
+func (s *Server) SeedAccounts() []SeedUser {
+	out := make([]SeedUser, 0, len(s.seed.Users))
+	for _, u := range s.seed.Users {
+		if u.Password == "" {
+			u.Password = SeedPassword
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// loadSeed creates the seed objects; it emits no webhooks (see DeliverSeed).
+func (s *Server) loadSeed(seed Seed) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seed = seed
+	hashes := map[string][]byte{}
+	byEmail := map[string]*user{}
+	for _, su := range seed.Users {
+		email := strings.TrimSpace(su.Email)
+		if !validEmail(email) {
+			return fmt.Errorf("clerkdev: seed user %q: invalid email", su.Email)
+		}
+		if byEmail[strings.ToLower(email)] != nil {
+			return fmt.Errorf("clerkdev: seed user %q: duplicate email", su.Email)
+		}
+		pw := su.Password
+		if pw == "" {
+			pw = SeedPassword
+		}
+		if hashes[pw] == nil {
+			h, err := hashPassword(pw)
+			if err != nil {
+				return fmt.Errorf("clerkdev: seed user %q: %w", su.Email, err)
+			}
+			hashes[pw] = h
+		}
+		local := strings.SplitN(email, "@", 2)[0]
+		id := su.ID
+		if id == "" {
+			id = seedID("user", local)
+		}
+		if s.users[id] != nil {
+			return fmt.Errorf("clerkdev: seed user %q: duplicate id %s", su.Email, id)
+		}
+		u := &user{ID: id, Emails: []emailAddr{{ID: seedID("idn", local), Address: email}},
+			FirstName: strPtr(su.FirstName), LastName: strPtr(su.LastName), PasswordHash: hashes[pw]}
+		u.CreatedAt = s.stampLocked()
+		u.UpdatedAt = u.CreatedAt
+		s.users[id] = u
+		byEmail[strings.ToLower(email)] = u
+	}
+	bySlug := map[string]*org{}
+	for _, so := range seed.Organizations {
+		slug := so.Slug
+		if slug == "" {
+			slug = slugify(so.Name)
+		}
+		if so.Name == "" || !validSlug.MatchString(slug) || bySlug[slug] != nil {
+			return fmt.Errorf("clerkdev: seed organization %q: missing name, invalid or duplicate slug %q", so.Name, slug)
+		}
+		id := so.ID
+		if id == "" {
+			id = seedID("org", slug)
+		}
+		o := &org{ID: id, Name: so.Name, Slug: slug, AdminDeleteEnabled: true}
+		o.CreatedAt = s.stampLocked()
+		o.UpdatedAt = o.CreatedAt
+		s.orgs[id] = o
+		bySlug[slug] = o
+	}
+	for _, sm := range seed.Memberships {
+		u, o, role := byEmail[strings.ToLower(sm.Email)], bySlug[sm.Slug], normalizeRole(sm.Role)
+		if u == nil || o == nil || role == "" {
+			return fmt.Errorf("clerkdev: seed membership %s in %s: unknown user, organization or role %q", sm.Email, sm.Slug, sm.Role)
+		}
+		if s.membershipLocked(o.ID, u.ID) != nil {
+			return fmt.Errorf("clerkdev: seed membership %s in %s: duplicate", sm.Email, sm.Slug)
+		}
+		local := strings.SplitN(u.primaryEmail(), "@", 2)[0]
+		m := &membership{ID: seedID("orgmem", local+o.Slug), OrgID: o.ID, UserID: u.ID, Role: role}
+		m.CreatedAt = s.stampLocked()
+		m.UpdatedAt = m.CreatedAt
+		s.memberships[m.ID] = m
+		if role == RoleAdmin && o.CreatedBy == "" {
+			o.CreatedBy = u.ID
+		}
+	}
+	return nil
+}
+
+// DeliverSeed queues user.created, organization.created and organizationMembership.created
+// events for the seed objects that still exist, so an app started next to the emulator
+// learns them through its webhook endpoint.
+func (s *Server) DeliverSeed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var none reqInfo
+	for _, su := range s.seed.Users {
+		if u := s.userByEmailLocked(su.Email); u != nil {
+			s.emitLocked("user.created", u.ID, s.userJSONLocked(u), none)
+		}
+	}
+	for _, so := range s.seed.Organizations {
+		slug := so.Slug
+		if slug == "" {
+			slug = slugify(so.Name)
+		}
+		if o := s.orgByIDOrSlugLocked(slug); o != nil {
+			s.emitLocked("organization.created", o.ID, s.orgJSONLocked(o), none)
+		}
+	}
+	for _, sm := range s.seed.Memberships {
+		u, o := s.userByEmailLocked(sm.Email), s.orgByIDOrSlugLocked(sm.Slug)
+		if u == nil || o == nil {
+			continue
+		}
+		if m := s.membershipLocked(o.ID, u.ID); m != nil {
+			s.emitLocked("organizationMembership.created", m.ID, s.membershipJSONLocked(m), none)
+		}
+	}
+}

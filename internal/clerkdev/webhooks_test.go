@@ -1,0 +1,258 @@
+package clerkdev
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationinvitation"
+	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
+	sdksession "github.com/clerk/clerk-sdk-go/v2/session"
+	sdkuser "github.com/clerk/clerk-sdk-go/v2/user"
+)
+
+func fastRetries() []time.Duration {
+	return []time.Duration{0, 20 * time.Millisecond, 20 * time.Millisecond}
+}
+
+// TestWebhookEventsMatchFixtures makes every kind of change and compares each delivered
+// event with Clerk's example of the same type, key by key.
+func TestWebhookEventsMatchFixtures(t *testing.T) {
+	rcv := newReceiver(t, 0)
+	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: fastRetries()})
+	ctx := context.Background()
+	bob := seedID("user", "bob")
+
+	users := sdkuser.NewClient(e.sdk())
+	u, err := users.Create(ctx, &sdkuser.CreateParams{EmailAddresses: &[]string{"gus@example.com"}, FirstName: clerk.String("Gus")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Update(ctx, u.ID, &sdkuser.UpdateParams{LastName: clerk.String("Grey")}); err != nil {
+		t.Fatal(err)
+	}
+	orgs := organization.NewClient(e.sdk())
+	o, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String("Hooks"), CreatedBy: clerk.String(u.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := orgs.Update(ctx, o.ID, &organization.UpdateParams{Name: clerk.String("Hooks Inc")}); err != nil {
+		t.Fatal(err)
+	}
+	mc := organizationmembership.NewClient(e.sdk())
+	if _, err := mc.Create(ctx, &organizationmembership.CreateParams{OrganizationID: o.ID, UserID: clerk.String(bob), Role: clerk.String(RoleMember)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mc.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: o.ID, UserID: bob, Role: clerk.String(RoleAdmin)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mc.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: o.ID, UserID: bob}); err != nil {
+		t.Fatal(err)
+	}
+	ic := organizationinvitation.NewClient(e.sdk())
+	inv, err := ic.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: o.ID, EmailAddress: clerk.String("hal@example.com"), Role: clerk.String(RoleMember)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.Revoke(ctx, &organizationinvitation.RevokeParams{OrganizationID: o.ID, ID: inv.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: o.ID, EmailAddress: clerk.String("ivy@example.com"), Role: clerk.String(RoleMember)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Create(ctx, &sdkuser.CreateParams{EmailAddresses: &[]string{"ivy@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	sc := sdksession.NewClient(e.sdk())
+	sess, err := sc.Create(ctx, &sdksession.CreateParams{UserID: bob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.Revoke(ctx, &sdksession.RevokeParams{ID: sess.ID}); err != nil {
+		t.Fatal(err)
+	}
+	signInAndOut(t, e, "carol@example.com")
+	if _, err := sc.Create(ctx, &sdksession.CreateParams{UserID: u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Delete(ctx, u.ID); err != nil { // also session.removed
+		t.Fatal(err)
+	}
+	if _, err := orgs.Delete(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, e.s)
+
+	events := rcv.events(t, e.s.WebhookSecret())
+	types := []string{
+		"user.created", "user.updated", "user.deleted",
+		"organization.created", "organization.updated", "organization.deleted",
+		"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted",
+		"organizationInvitation.created", "organizationInvitation.revoked", "organizationInvitation.accepted",
+		"session.created", "session.revoked", "session.ended", "session.removed",
+	}
+	for _, typ := range types {
+		t.Run(typ, func(t *testing.T) {
+			if len(events[typ]) == 0 {
+				t.Fatalf("no %s event delivered (got types %v)", typ, keysOfEvents(events))
+			}
+			var fixture map[string]any
+			readJSON(t, filepath.Join(fixtures, typ+".json"), &fixture)
+			ev := events[typ][len(events[typ])-1]
+			if d := diffKeys(keysOf(ev), keysOf(fixture)); d != "" {
+				t.Errorf("event keys: %s", d)
+			}
+			data, _ := ev["data"].(map[string]any)
+			fdata := fixture["data"].(map[string]any)
+			if d := diffKeys(keysOf(data), keysOf(fdata)); d != "" {
+				t.Errorf("data keys: %s", d)
+			}
+			if data["object"] != fdata["object"] || ev["object"] != "event" || ev["instance_id"] != InstanceID {
+				t.Errorf("objects = %v/%v, instance %v", data["object"], ev["object"], ev["instance_id"])
+			}
+			for _, nested := range []string{"user", "organization", "public_user_data"} {
+				if f, ok := fdata[nested].(map[string]any); ok {
+					g, _ := data[nested].(map[string]any)
+					if d := diffKeys(keysOf(g), keysOf(f)); d != "" {
+						t.Errorf("data.%s keys: %s", nested, d)
+					}
+				}
+			}
+		})
+	}
+}
+
+func keysOfEvents(m map[string][]map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// signInAndOut signs in on the hosted page and signs out again (session.ended).
+func signInAndOut(t *testing.T, e *testEnv, email string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(e.srv.URL+"/sign-in", url.Values{"identifier": {email}, "password": {SeedPassword}})
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /sign-in = %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = c.PostForm(e.srv.URL+"/sign-out", url.Values{})
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /sign-out = %v, %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+func TestWebhookRetriesWithSameID(t *testing.T) {
+	rcv := newReceiver(t, 2)
+	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: fastRetries()})
+	if _, err := sdkuser.NewClient(e.sdk()).Create(context.Background(), &sdkuser.CreateParams{EmailAddresses: &[]string{"r@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, e.s)
+	got := rcv.all()
+	if len(got) != 3 {
+		t.Fatalf("receiver got %d requests, want 3 (two 500s, then success)", len(got))
+	}
+	for i, r := range got {
+		if r.Header.Get("svix-id") != got[0].Header.Get("svix-id") || !bytes.Equal(r.Body, got[0].Body) {
+			t.Errorf("attempt %d: svix-id %s, want the same id and body as attempt 1 (%s)", i+1, r.Header.Get("svix-id"), got[0].Header.Get("svix-id"))
+		}
+	}
+	rcv.events(t, e.s.WebhookSecret()) // checks every signature
+	d := e.s.Deliveries()
+	if len(d) != 1 || d[0].Attempts != 3 || d[0].State != "delivered" || d[0].LastStatus != http.StatusNoContent || d[0].NextAttempt != nil {
+		t.Fatalf("Deliveries() = %+v, want one delivered after 3 attempts", d)
+	}
+
+	resp, err := http.Get(e.srv.URL + "/__clerkdev/deliveries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var log []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&log); err != nil || len(log) != 1 || log[0]["svix_id"] != d[0].ID || log[0]["attempts"] != float64(3) {
+		t.Fatalf("/__clerkdev/deliveries = %v, %v", log, err)
+	}
+}
+
+func TestWebhookGivesUpAfterSchedule(t *testing.T) {
+	rcv := newReceiver(t, 100)
+	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: fastRetries()})
+	if _, err := sdkuser.NewClient(e.sdk()).Create(context.Background(), &sdkuser.CreateParams{EmailAddresses: &[]string{"x@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, e.s)
+	d := e.s.Deliveries()
+	if len(d) != 1 || d[0].State != "failed" || d[0].Attempts != len(fastRetries()) || d[0].LastStatus != 500 {
+		t.Fatalf("Deliveries() = %+v, want failed after %d attempts", d, len(fastRetries()))
+	}
+}
+
+// A failing message holds back later messages of the same object only.
+func TestWebhookOrderPerObject(t *testing.T) {
+	rcv := newReceiver(t, 1)
+	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: []time.Duration{0, 300 * time.Millisecond}})
+	ctx := context.Background()
+	users := sdkuser.NewClient(e.sdk())
+	u, err := users.Create(ctx, &sdkuser.CreateParams{EmailAddresses: &[]string{"o@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Update(ctx, u.ID, &sdkuser.UpdateParams{FirstName: clerk.String("Otto")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := organization.NewClient(e.sdk()).Create(ctx, &organization.CreateParams{Name: clerk.String("Other")}); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, e.s)
+	var order []string
+	for _, r := range rcv.all()[1:] { // the first request failed
+		var ev struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal(r.Body, &ev)
+		order = append(order, ev.Type)
+	}
+	want := []string{"organization.created", "user.created", "user.updated"}
+	if len(order) != len(want) {
+		t.Fatalf("delivery order = %v, want %v", order, want)
+	}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("delivery order = %v, want %v", order, want)
+		}
+	}
+}
+
+func TestDeliverSeed(t *testing.T) {
+	rcv := newReceiver(t, 0)
+	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: fastRetries()})
+	if d := e.s.Deliveries(); len(d) != 0 {
+		t.Fatalf("deliveries before DeliverSeed = %d, want 0", len(d))
+	}
+	e.s.DeliverSeed()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.s.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	events := rcv.events(t, e.s.WebhookSecret())
+	for typ, want := range map[string]int{"user.created": 3, "organization.created": 2, "organizationMembership.created": 4} {
+		if len(events[typ]) != want {
+			t.Errorf("%s events = %d, want %d", typ, len(events[typ]), want)
+		}
+	}
+}

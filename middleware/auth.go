@@ -1,0 +1,357 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+
+	"example.com/saas/internal/clerkauth"
+	"example.com/saas/models"
+)
+
+// Auth identifies the user of each request, the way Clerk's server SDKs do
+// (authenticateRequest), for pages that load no Clerk JavaScript:
+//
+//  1. Authorization: Bearer <session token> (API, mobile, services);
+//  2. the __session cookie, kept fresh by Clerk's handshake on page loads;
+//  3. the app's own signed, encrypted session cookie, which carries a recent
+//     verification across requests that cannot handshake (form posts, htmx).
+//
+// Every identity is also checked against the revoked-sessions table, so a
+// session Clerk reports ended is refused at once on every instance.
+// Auth never refuses a request itself: RequireUser does. It runs after the
+// request id, logging and recovery middleware.
+type Auth struct {
+	Verifier *clerkauth.Verifier
+	Sessions *SessionStore
+	// Revoked reports whether Clerk ended, removed or revoked a session.
+	Revoked func(ctx context.Context, sessionID string) (bool, error)
+	// FrontendAPI is the Frontend API URL (handshake); APIURL and SecretKey
+	// redeem handshake nonces.
+	FrontendAPI string
+	APIURL      string
+	SecretKey   string
+	HTTPClient  *http.Client
+	// BaseURL is the app's public URL: return URLs are built from it, never
+	// from the Host header.
+	BaseURL *url.URL
+	// Development instances (pk_test_) use the dev browser (__clerk_db_jwt).
+	Development bool
+	// SessionMaxAge bounds how long the app session stands in for __session.
+	SessionMaxAge time.Duration
+	Log           *slog.Logger
+	// RenderError shows the error page when a handshake loops.
+	RenderError func(http.ResponseWriter, *http.Request, error)
+	Now         func() time.Time
+}
+
+// ErrHandshakeLoop is shown when Clerk's handshake keeps redirecting, which
+// usually means the app's Clerk keys do not match the instance.
+var ErrHandshakeLoop = errors.New("sign-in redirect loop: check that CLERK_PUBLISHABLE_KEY and CLERK_SECRET_KEY belong to the same Clerk instance")
+
+// Middleware runs Auth on every request.
+func (a *Auth) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token, ok := bearerToken(r); ok {
+			a.serveBearer(w, r, token, next)
+			return
+		}
+		if a.resolveHandshake(w, r) {
+			return
+		}
+		id, handshakeReason := a.fromCookies(w, r)
+		if id == nil && handshakeReason != "" && handshakeEligible(r) {
+			a.redirectToHandshake(w, r, handshakeReason)
+			return
+		}
+		next.ServeHTTP(w, a.withIdentity(w, r, id))
+	})
+}
+
+func (a *Auth) serveBearer(w http.ResponseWriter, r *http.Request, token string, next http.Handler) {
+	claims, err := a.Verifier.Verify(r.Context(), token)
+	if err != nil {
+		a.refused(r, "bearer", err)
+		next.ServeHTTP(w, r)
+		return
+	}
+	id := identityFrom(claims, "bearer")
+	next.ServeHTTP(w, a.withIdentity(w, r, &id))
+}
+
+// fromCookies evaluates Clerk's cookie decision table (see
+// CLERK-PROTOCOL.md section 3). It returns the identity, or the reason a
+// handshake should refresh the session ("" when the visitor is signed out).
+func (a *Auth) fromCookies(w http.ResponseWriter, r *http.Request) (*models.Identity, string) {
+	if a.Development {
+		if r.URL.Query().Get(clerkauth.ParamDevBrowser) != "" {
+			return nil, "dev-browser-sync"
+		}
+		if cookieValue(r, clerkauth.CookieDevBrowser) == "" {
+			return nil, "dev-browser-missing"
+		}
+	}
+	uat := clientUAT(r)
+	token := cookieValue(r, clerkauth.CookieSession)
+	app := a.Sessions.Load(r)
+	switch {
+	case uat == 0 && token == "":
+		a.clearStaleAppSession(w, r, app)
+		return nil, ""
+	case uat == 0:
+		a.clearStaleAppSession(w, r, app)
+		return nil, "session-token-but-no-client-uat"
+	case token == "":
+		return a.fromAppSession(app), "client-uat-but-no-session-token"
+	}
+	if iat, ok := clerkauth.IssuedAt(token); ok && iat < uat {
+		return nil, "session-token-iat-before-client-uat"
+	}
+	claims, err := a.Verifier.Verify(r.Context(), token)
+	switch {
+	case err == nil:
+		id := identityFrom(claims, "cookie")
+		a.rememberVerified(w, r, app, id)
+		return &id, ""
+	case errors.Is(err, clerkauth.ErrExpired):
+		return a.fromAppSession(app), "session-token-expired"
+	case errors.Is(err, clerkauth.ErrNotYet):
+		return nil, "session-token-nbf"
+	default:
+		a.refused(r, "cookie", err)
+		return nil, ""
+	}
+}
+
+// fromAppSession accepts the app session while its last verification is
+// recent enough.
+func (a *Auth) fromAppSession(app AppSession) *models.Identity {
+	if app.UserID == "" || a.now().Sub(app.VerifiedAt) > a.SessionMaxAge {
+		return nil
+	}
+	return &models.Identity{UserID: app.UserID, SessionID: app.SessionID, Source: "app_session"}
+}
+
+// rememberVerified refreshes the app session after a verified __session,
+// writing the cookie only when something changed or a minute has passed.
+func (a *Auth) rememberVerified(w http.ResponseWriter, r *http.Request, app AppSession, id models.Identity) {
+	if app.UserID == id.UserID && app.SessionID == id.SessionID && a.now().Sub(app.VerifiedAt) < time.Minute {
+		return
+	}
+	next := AppSession{UserID: id.UserID, SessionID: id.SessionID, VerifiedAt: a.now()}
+	if app.UserID == id.UserID {
+		next.LastOrg = app.LastOrg
+	}
+	if err := a.Sessions.Save(w, r, next); err != nil {
+		a.Log.WarnContext(r.Context(), "save app session", append(LogAttrs(r.Context()), slog.Any("error", err))...)
+	}
+}
+
+func (a *Auth) clearStaleAppSession(w http.ResponseWriter, r *http.Request, app AppSession) {
+	if app.UserID != "" {
+		a.Sessions.Clear(w, r)
+	}
+}
+
+// withIdentity checks revocation and returns r carrying the identity.
+func (a *Auth) withIdentity(w http.ResponseWriter, r *http.Request, id *models.Identity) *http.Request {
+	if id == nil {
+		return r
+	}
+	revoked, err := a.Revoked(r.Context(), id.SessionID)
+	if err != nil {
+		// Fail closed: without the revocation list we cannot vouch for the session.
+		a.Log.ErrorContext(r.Context(), "check session revocation", append(LogAttrs(r.Context()), slog.Any("error", err))...)
+		return r
+	}
+	if revoked {
+		a.refused(r, id.Source, errors.New("session revoked"))
+		if id.Source != "bearer" {
+			a.Sessions.Clear(w, r)
+			http.SetCookie(w, &http.Cookie{Name: clerkauth.CookieSession, Path: "/", MaxAge: -1})
+		}
+		return r
+	}
+	NoteUser(r.Context(), id.UserID)
+	return r.WithContext(models.WithIdentity(r.Context(), *id))
+}
+
+// resolveHandshake applies a handshake payload returned by the Frontend API
+// (token or nonce, in the query on development instances or in a cookie in
+// production): it forwards the Set-Cookie directives verbatim and reloads
+// the clean URL. It reports whether it answered the request.
+func (a *Auth) resolveHandshake(w http.ResponseWriter, r *http.Request) bool {
+	token, nonce := paramOrCookie(r, clerkauth.ParamHandshake), paramOrCookie(r, clerkauth.ParamHandshakeNonce)
+	if token == "" && nonce == "" {
+		return false
+	}
+	var directives []string
+	var err error
+	if nonce != "" { // the nonce wins, as in Clerk's SDKs
+		directives, err = clerkauth.RedeemNonce(r.Context(), a.httpClient(), a.APIURL, a.SecretKey, nonce)
+	} else {
+		directives, err = clerkauth.ParseHandshake(r.Context(), a.Verifier.Keys, token)
+	}
+	if err != nil {
+		// Not applied; the clean reload starts a new handshake, and the loop
+		// guard ends it if the payloads keep failing.
+		a.refused(r, "handshake", err)
+		directives = nil
+	}
+	for _, d := range directives {
+		w.Header().Add("Set-Cookie", d)
+	}
+	for _, name := range []string{clerkauth.ParamHandshake, clerkauth.ParamHandshakeNonce} {
+		if _, err := r.Cookie(name); err == nil {
+			http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1})
+		}
+	}
+	if err == nil {
+		a.applyHandshakeSession(w, r, clerkauth.SessionFromDirectives(directives))
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, clerkauth.StripProtocolParams(a.currentURL(r)), http.StatusTemporaryRedirect)
+	return true
+}
+
+// applyHandshakeSession records the handshake's outcome in the app session,
+// so the reload is signed in (or out) without another check.
+func (a *Auth) applyHandshakeSession(w http.ResponseWriter, r *http.Request, token string) {
+	app := a.Sessions.Load(r)
+	if token == "" {
+		a.clearStaleAppSession(w, r, app)
+		return
+	}
+	claims, err := a.Verifier.Verify(r.Context(), token)
+	if err != nil {
+		a.refused(r, "handshake", err)
+		return
+	}
+	a.rememberVerified(w, r, app, identityFrom(claims, "cookie"))
+}
+
+// redirectToHandshake sends a document request to the Frontend API to
+// refresh the session cookies, at most MaxHandshakeRedirects times in a row.
+func (a *Auth) redirectToHandshake(w http.ResponseWriter, r *http.Request, reason string) {
+	count, _ := strconv.Atoi(cookieValue(r, clerkauth.CookieRedirectCount))
+	if count >= clerkauth.MaxHandshakeRedirects {
+		a.Log.WarnContext(r.Context(), "handshake loop stopped", append(LogAttrs(r.Context()), slog.String("reason", reason))...)
+		a.RenderError(w, r, ErrHandshakeLoop)
+		return
+	}
+	// Short-lived on purpose: it only counts redirects that follow each other.
+	http.SetCookie(w, &http.Cookie{Name: clerkauth.CookieRedirectCount, Value: strconv.Itoa(count + 1), Path: "/", MaxAge: 3, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	devBrowser := ""
+	if a.Development {
+		devBrowser = r.URL.Query().Get(clerkauth.ParamDevBrowser)
+		if devBrowser == "" {
+			devBrowser = cookieValue(r, clerkauth.CookieDevBrowser)
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store") // browsers cache 307s
+	http.Redirect(w, r, clerkauth.HandshakeURL(a.FrontendAPI, a.currentURL(r), reason, devBrowser), http.StatusTemporaryRedirect)
+}
+
+// DevBrowser returns the request's development-browser token, if any, for
+// links to the hosted pages.
+func DevBrowser(r *http.Request) string {
+	if v := r.URL.Query().Get(clerkauth.ParamDevBrowser); v != "" {
+		return v
+	}
+	return cookieValue(r, clerkauth.CookieDevBrowser)
+}
+
+func (a *Auth) currentURL(r *http.Request) string {
+	u := *a.BaseURL
+	u.Path = r.URL.Path
+	u.RawQuery = r.URL.RawQuery
+	return u.String()
+}
+
+func (a *Auth) refused(r *http.Request, source string, err error) {
+	a.Log.WarnContext(r.Context(), "credentials refused", append(LogAttrs(r.Context()), slog.String("source", source), slog.String("reason", err.Error()))...)
+}
+
+func (a *Auth) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *Auth) httpClient() *http.Client {
+	if a.HTTPClient != nil {
+		return a.HTTPClient
+	}
+	return &http.Client{Timeout: 10 * time.Second}
+}
+
+func identityFrom(c *clerk.SessionClaims, source string) models.Identity {
+	return models.Identity{
+		UserID:         c.Subject,
+		SessionID:      c.SessionID,
+		OrgID:          c.ActiveOrganizationID,
+		OrgSlug:        c.ActiveOrganizationSlug,
+		OrgRole:        c.ActiveOrganizationRole,
+		OrgPermissions: c.ActiveOrganizationPermissions,
+		Source:         source,
+	}
+}
+
+// bearerToken returns the token of an Authorization header ("Bearer <t>",
+// or a bare token as Clerk's SDKs accept). A present but empty header is
+// still "present", so it is refused rather than falling back to cookies.
+func bearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", false
+	}
+	if scheme, token, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(token), true
+	}
+	return strings.TrimSpace(h), true
+}
+
+// handshakeEligible: only a GET page navigation may be redirected away.
+func handshakeEligible(r *http.Request) bool {
+	if r.Method != http.MethodGet || r.Header.Get("HX-Request") != "" {
+		return false
+	}
+	switch r.Header.Get("Sec-Fetch-Dest") {
+	case "document", "iframe":
+		return true
+	case "":
+		return strings.HasPrefix(r.Header.Get("Accept"), "text/html")
+	}
+	return false
+}
+
+func clientUAT(r *http.Request) int64 {
+	v, err := strconv.ParseInt(cookieValue(r, clerkauth.CookieClientUAT), 10, 64)
+	if err != nil || v < 0 {
+		return 0
+	}
+	return v
+}
+
+func cookieValue(r *http.Request, name string) string {
+	c, err := r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func paramOrCookie(r *http.Request, name string) string {
+	if v := r.URL.Query().Get(name); v != "" {
+		return v
+	}
+	return cookieValue(r, name)
+}
