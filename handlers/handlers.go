@@ -130,7 +130,9 @@ func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error
 
 // RenderError is renderError for middleware (recovery, auth) that must answer
 // with the same pages.
-func (h *Handlers) RenderError(w http.ResponseWriter, r *http.Request, err error) { h.renderError(w, r, err) }
+func (h *Handlers) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	h.renderError(w, r, err)
+}
 
 func statusTitle(status int) string {
 	switch status {

@@ -192,7 +192,6 @@ func (s *Stack) WaitForWebhooks(t testing.TB) {
 	}
 }
 
-
 func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
