@@ -45,5 +45,5 @@ bench: ## Benchmarks of the hot paths (see docs/performance.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean-db: ## Stop and delete the project-local Postgres cluster
-	-$(GO) run ./cmd/dev -stop-db 2>/dev/null
+	-$(GO) run ./cmd/dev stop-db
 	rm -rf .data

@@ -23,6 +23,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "stop-db" {
+		if err := stopLocalDB(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
@@ -68,11 +75,10 @@ func ensureDatabase(ctx context.Context, getenv func(string) string, vars map[st
 	if getenv("DATABASE_URL") != "" {
 		return func() {}, nil
 	}
-	root, err := os.Getwd()
+	c, err := localCluster()
 	if err != nil {
 		return nil, err
 	}
-	c := devpg.Cluster{Dir: filepath.Join(root, ".data", "postgres"), Port: devpg.DefaultPort}
 	wasRunning := devpg.Reachable(c.Port)
 	fmt.Fprintf(out, "Postgres: local cluster in %s on port %d\n", c.Dir, c.Port)
 	if err := devpg.Ensure(ctx, c); err != nil {
@@ -95,6 +101,26 @@ func ensureDatabase(ctx context.Context, getenv func(string) string, vars map[st
 			fmt.Fprintln(out, "stop local Postgres:", err)
 		}
 	}, nil
+}
+
+func localCluster() (devpg.Cluster, error) {
+	root, err := os.Getwd()
+	if err != nil {
+		return devpg.Cluster{}, err
+	}
+	return devpg.Cluster{Dir: filepath.Join(root, ".data", "postgres"), Port: devpg.DefaultPort}, nil
+}
+
+// stopLocalDB stops the project-local cluster (make clean-db).
+func stopLocalDB(ctx context.Context) error {
+	c, err := localCluster()
+	if err != nil {
+		return err
+	}
+	if !devpg.Reachable(c.Port) {
+		return nil
+	}
+	return devpg.Stop(ctx, c)
 }
 
 func portOf(lookup func(string) string) string {

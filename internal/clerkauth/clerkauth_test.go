@@ -218,10 +218,10 @@ func TestVerifyClerkFixture(t *testing.T) {
 	if c.Subject != f.Payload.Sub || c.SessionID != f.Payload.Sid {
 		t.Errorf("claims = %s/%s, want %s/%s", c.Subject, c.SessionID, f.Payload.Sub, f.Payload.Sid)
 	}
-	if _, err := at(f.Payload.Exp + 1).Verify(context.Background(), f.JWT); err != nil {
+	if _, err := at(f.Payload.Exp+1).Verify(context.Background(), f.JWT); err != nil {
 		t.Errorf("1 s after exp (within leeway) refused: %v", err)
 	}
-	if _, err := at(f.Payload.Exp + 60).Verify(context.Background(), f.JWT); !errors.Is(err, ErrExpired) {
+	if _, err := at(f.Payload.Exp+60).Verify(context.Background(), f.JWT); !errors.Is(err, ErrExpired) {
 		t.Errorf("60 s after exp = %v, want ErrExpired", err)
 	}
 	for name, tok := range f.Negative {
