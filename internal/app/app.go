@@ -25,6 +25,7 @@ const usage = `Usage: saas [command]
 Commands:
   serve                  serve the application (default)
   migrate up|down|status apply, roll back one, or list the database migrations
+  sync                   reconcile users, organizations and memberships from Clerk
   help                   show this help
 
 Settings come from the environment and a .env file; see .env.example.
@@ -51,7 +52,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil
-	case "serve", "migrate":
+	case "serve", "migrate", "sync":
 	default:
 		fmt.Fprint(env.Stderr, usage)
 		return fmt.Errorf("%w: unknown command %q", ErrUsage, cmd)
@@ -64,6 +65,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 	switch cmd {
 	case "migrate":
 		return runMigrate(ctx, cfg, rest, env.Stdout)
+	case "sync":
+		return runSync(ctx, cfg, log, env.Stdout)
 	default:
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 		fs.SetOutput(env.Stderr)

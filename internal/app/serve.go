@@ -52,6 +52,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	if err != nil {
 		return fmt.Errorf("load static assets: %w", err)
 	}
+	metricsReg := prometheus.NewRegistry()
+	webhooks, err := handlers.NewWebhookHandler(db, cfg.Clerk.WebhookSecret, log, handlers.NewWebhookMetrics(metricsReg))
+	if err != nil {
+		return &config.Error{Var: "CLERK_WEBHOOK_SIGNING_SECRET", Problem: err.Error()}
+	}
 	store := middleware.NewSessionStore(cfg.SessionSecret, cfg.HTTPS())
 	h := &handlers.Handlers{
 		Log:      log,
@@ -61,7 +66,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		Sessions: store,
 		Clerk:    newClerkHandlers(cfg),
 		BaseURL:  cfg.BaseURL,
-		Webhooks: &handlers.WebhookHandler{},
+		Webhooks: webhooks,
 	}
 	router := h.Routes(handlers.RouterConfig{
 		HTTPS:       cfg.HTTPS(),
@@ -75,7 +80,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		return err
 	}
 	srv := newServer(router, log)
-	metrics, err := startMetrics(cfg.MetricsAddr, log)
+	metrics, err := startMetrics(cfg.MetricsAddr, metricsReg, log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -181,11 +186,10 @@ func readiness(db *gorm.DB, m *database.Migrator) func(context.Context) error {
 
 // startMetrics serves Prometheus metrics on their own listener, never on the
 // public port.
-func startMetrics(addr string, log *slog.Logger) (*http.Server, error) {
+func startMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
 	if addr == "" {
 		return nil, nil
 	}
-	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

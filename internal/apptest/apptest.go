@@ -121,6 +121,7 @@ func Start(t testing.TB, opts Options) *Stack {
 	go func() { done <- app.Run(ctx, []string{"serve"}, env) }()
 	select {
 	case <-ready:
+		emu.DeliverSeed() // as make run does: the app learns the seeded users
 	case err := <-done:
 		cancel()
 		t.Fatalf("app did not start: %v\n%s", err, s.Logs)

@@ -1,0 +1,410 @@
+// Package reconcile repairs the synced tables (users, organizations,
+// memberships) from Clerk's Backend API, for webhooks that were missed. It is
+// what `go run . sync` runs.
+//
+// It is safe to run at any time, repeatedly, and while webhooks flow: every
+// write uses the webhook handler's last-writer-wins rules (a row holding a
+// newer Clerk version is left alone, deletions are final), rows written after
+// the run started are never deleted, and a row missing from a listing is only
+// deleted once Clerk confirms it is gone (offset paging can skip a row when
+// another is deleted meanwhile).
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
+	"github.com/clerk/clerk-sdk-go/v2/user"
+	"gorm.io/gorm"
+
+	"example.com/saas/models"
+)
+
+// pageSize is the Backend API's maximum page.
+const pageSize = 100
+
+const kindMemberships = "memberships"
+
+// Clients are the Backend API clients Reconcile reads through.
+type Clients struct {
+	Users         *user.Client
+	Organizations *organization.Client
+	Memberships   *organizationmembership.Client
+	// MaxAttempts bounds the tries of one API call on 429 and 5xx answers;
+	// 0 means 6.
+	MaxAttempts int
+}
+
+// NewClients builds the clients for the instance with secretKey; apiURL is
+// the Backend API base including its version (https://api.clerk.com/v1).
+func NewClients(secretKey, apiURL string) Clients {
+	cfg := &clerk.ClientConfig{BackendConfig: clerk.BackendConfig{
+		Key:        clerk.String(secretKey),
+		URL:        clerk.String(apiURL),
+		HTTPClient: &http.Client{Timeout: 30 * time.Second},
+	}}
+	return Clients{
+		Users:         user.NewClient(cfg),
+		Organizations: organization.NewClient(cfg),
+		Memberships:   organizationmembership.NewClient(cfg),
+	}
+}
+
+// Counts are the changes made to one kind of row.
+type Counts struct {
+	Created   int
+	Updated   int
+	Deleted   int
+	Unchanged int
+}
+
+func (c *Counts) add(r models.UpsertResult) {
+	switch r {
+	case models.Created:
+		c.Created++
+	case models.Updated:
+		c.Updated++
+	default:
+		c.Unchanged++
+	}
+}
+
+func (c Counts) String() string {
+	return fmt.Sprintf("created %d, updated %d, deleted %d, unchanged %d", c.Created, c.Updated, c.Deleted, c.Unchanged)
+}
+
+// Report says what a run changed.
+type Report struct {
+	Users         Counts
+	Organizations Counts
+	Memberships   Counts
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("users:         %s\norganizations: %s\nmemberships:   %s\n", r.Users, r.Organizations, r.Memberships)
+}
+
+// run is one reconciliation.
+type run struct {
+	db      *gorm.DB
+	c       Clients
+	log     *slog.Logger
+	started time.Time
+	report  Report
+}
+
+// Reconcile pages through every user, organization and membership in Clerk,
+// upserts them, and deletes local ones Clerk no longer has. On error the
+// report holds what was done so far.
+func Reconcile(ctx context.Context, db *gorm.DB, clients Clients, log *slog.Logger) (Report, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if clients.MaxAttempts <= 0 {
+		clients.MaxAttempts = 6
+	}
+	r := &run{db: db, c: clients, log: log}
+	// Rows written from here on (webhooks arriving meanwhile) are never deleted.
+	if err := db.WithContext(ctx).Raw("SELECT now()").Scan(&r.started).Error; err != nil {
+		return r.report, fmt.Errorf("read database clock: %w", err)
+	}
+	if err := r.users(ctx); err != nil {
+		return r.report, err
+	}
+	orgIDs, err := r.organizations(ctx)
+	if err != nil {
+		return r.report, err
+	}
+	for _, id := range orgIDs {
+		if err := r.memberships(ctx, id); err != nil {
+			return r.report, err
+		}
+	}
+	return r.report, nil
+}
+
+func (r *run) users(ctx context.Context) error {
+	seen := map[string]bool{}
+	for offset := int64(0); ; {
+		page, err := retry(ctx, r, "list users", func() (*clerk.UserList, error) {
+			return r.c.Users.List(ctx, &user.ListParams{ListParams: listParams(offset), OrderBy: clerk.String("+created_at")})
+		})
+		if err != nil {
+			return err
+		}
+		for _, u := range page.Users {
+			seen[u.ID] = true
+			res, err := models.UpsertUser(ctx, r.db, userModel(u), models.ClerkTime(u.UpdatedAt))
+			if err != nil {
+				return err
+			}
+			r.report.Users.add(res)
+		}
+		if len(page.Users) < pageSize {
+			break
+		}
+		offset += int64(len(page.Users))
+	}
+	local, err := models.ActiveUserIDsBefore(ctx, r.db, r.started)
+	if err != nil {
+		return err
+	}
+	return r.deleteMissing(ctx, "users", local, seen, func(id string) (bool, error) {
+		_, err := retry(ctx, r, "get user", func() (*clerk.User, error) { return r.c.Users.Get(ctx, id) })
+		return gone(err)
+	}, func(id string) error {
+		return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			_, err := models.DeleteUser(ctx, tx, id, time.Now().UTC())
+			return err
+		})
+	}, &r.report.Users)
+}
+
+func (r *run) organizations(ctx context.Context) ([]string, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for offset := int64(0); ; {
+		page, err := retry(ctx, r, "list organizations", func() (*clerk.OrganizationList, error) {
+			return r.c.Organizations.List(ctx, &organization.ListParams{ListParams: listParams(offset), OrderBy: clerk.String("+created_at")})
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Organizations {
+			if !seen[o.ID] {
+				ids = append(ids, o.ID)
+			}
+			seen[o.ID] = true
+			res, err := models.UpsertOrganization(ctx, r.db, orgModel(o), models.ClerkTime(o.UpdatedAt))
+			if err != nil {
+				return nil, err
+			}
+			r.report.Organizations.add(res)
+		}
+		if len(page.Organizations) < pageSize {
+			break
+		}
+		offset += int64(len(page.Organizations))
+	}
+	local, err := models.ActiveOrganizationIDsBefore(ctx, r.db, r.started)
+	if err != nil {
+		return nil, err
+	}
+	err = r.deleteMissing(ctx, "organizations", local, seen, func(id string) (bool, error) {
+		_, err := retry(ctx, r, "get organization", func() (*clerk.Organization, error) { return r.c.Organizations.Get(ctx, id) })
+		return gone(err)
+	}, func(id string) error {
+		return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			_, err := models.DeleteOrganization(ctx, tx, id, time.Now().UTC())
+			return err
+		})
+	}, &r.report.Organizations)
+	return ids, err
+}
+
+func (r *run) memberships(ctx context.Context, orgID string) error {
+	seen := map[string]bool{}
+	for offset := int64(0); ; {
+		page, err := r.listMemberships(ctx, orgID, offset, nil)
+		if err != nil {
+			if ok, _ := gone(err); ok {
+				return nil // deleted since it was listed; its webhook removes the rest
+			}
+			return err
+		}
+		for _, m := range page.OrganizationMemberships {
+			seen[m.ID] = true
+			if err := r.applyMembership(ctx, orgID, m); err != nil {
+				return err
+			}
+		}
+		if len(page.OrganizationMemberships) < pageSize {
+			break
+		}
+		offset += int64(len(page.OrganizationMemberships))
+	}
+	local, err := models.MembershipsBefore(ctx, r.db, orgID, r.started)
+	if err != nil {
+		return err
+	}
+	userOf := map[string]string{}
+	ids := make([]string, 0, len(local))
+	for _, m := range local {
+		userOf[m.ID] = m.UserID
+		ids = append(ids, m.ID)
+	}
+	return r.deleteMissing(ctx, kindMemberships, ids, seen, func(id string) (bool, error) {
+		page, err := r.listMemberships(ctx, orgID, 0, []string{userOf[id]})
+		if err != nil {
+			return false, err
+		}
+		for _, m := range page.OrganizationMemberships {
+			if m.ID == id {
+				return false, nil
+			}
+		}
+		return true, nil
+	}, func(id string) error {
+		_, err := models.DeleteMembership(ctx, r.db, id, orgID, userOf[id])
+		return err
+	}, &r.report.Memberships)
+}
+
+func (r *run) listMemberships(ctx context.Context, orgID string, offset int64, userIDs []string) (*clerk.OrganizationMembershipList, error) {
+	return retry(ctx, r, "list memberships", func() (*clerk.OrganizationMembershipList, error) {
+		return r.c.Memberships.List(ctx, &organizationmembership.ListParams{
+			ListParams: listParams(offset), OrganizationID: orgID, UserIDs: userIDs, OrderBy: clerk.String("+created_at"),
+		})
+	})
+}
+
+func (r *run) applyMembership(ctx context.Context, orgID string, m *clerk.OrganizationMembership) error {
+	if m.PublicUserData == nil || m.PublicUserData.UserID == "" {
+		return nil // not a user membership we can store
+	}
+	org := models.Organization{ID: orgID}
+	if m.Organization != nil {
+		org = orgModel(m.Organization)
+	}
+	pud := m.PublicUserData
+	u := models.User{ID: pud.UserID, Email: pud.Identifier, FirstName: str(pud.FirstName), LastName: str(pud.LastName), ImageURL: str(pud.ImageURL)}
+	mm := models.Membership{ID: m.ID, OrganizationID: orgID, UserID: pud.UserID, Role: m.Role, Permissions: m.Permissions}
+	return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res, err := models.ApplyMembership(ctx, tx, mm, org, u, models.ClerkTime(m.UpdatedAt))
+		if err == nil {
+			r.report.Memberships.add(res)
+		}
+		return err
+	})
+}
+
+// deleteMissing deletes the local ids absent from seen once isGone confirms
+// Clerk no longer has them. When Clerk listed no users (or organizations) at
+// all but local ones exist, it deletes nothing: that is far more likely a key
+// for the wrong instance than every row deleted, and deletions are final.
+func (r *run) deleteMissing(ctx context.Context, kind string, local []string, seen map[string]bool,
+	isGone func(id string) (bool, error), del func(id string) error, counts *Counts) error {
+	if len(seen) == 0 && len(local) > 0 && kind != kindMemberships {
+		r.log.WarnContext(ctx, "sync: Clerk listed none; not deleting local rows (check CLERK_SECRET_KEY)",
+			slog.String("kind", kind), slog.Int("local", len(local)))
+		return nil
+	}
+	for _, id := range local {
+		if seen[id] {
+			continue
+		}
+		ok, err := isGone(id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if err := del(id); err != nil {
+			return err
+		}
+		counts.Deleted++
+	}
+	return nil
+}
+
+// gone reports whether err is the Backend API's 404; other errors are returned.
+func gone(err error) (bool, error) {
+	if err == nil {
+		return false, nil
+	}
+	var apiErr *clerk.APIErrorResponse
+	if errors.As(err, &apiErr) && apiErr.HTTPStatusCode == http.StatusNotFound {
+		return true, nil
+	}
+	return false, err
+}
+
+// retry calls fn until it succeeds, fails for good, or MaxAttempts is used
+// up. 429 and 5xx answers are retried after Retry-After when the answer has
+// one, else after an exponential backoff.
+func retry[T any](ctx context.Context, r *run, what string, fn func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		v, err := fn()
+		if err == nil {
+			return v, nil
+		}
+		var apiErr *clerk.APIErrorResponse
+		if !errors.As(err, &apiErr) || !retryable(apiErr.HTTPStatusCode) || attempt >= r.c.MaxAttempts {
+			return v, fmt.Errorf("clerk %s: %w", what, err)
+		}
+		wait := min(time.Second<<(attempt-1), 30*time.Second)
+		if apiErr.Response != nil {
+			if d, ok := retryAfter(apiErr.Response.Header.Get("Retry-After")); ok {
+				wait = min(d, 2*time.Minute)
+			}
+		}
+		r.log.WarnContext(ctx, "sync: Clerk API busy, retrying", slog.String("call", what),
+			slog.Int("status", apiErr.HTTPStatusCode), slog.Duration("wait", wait), slog.Int("attempt", attempt))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return v, fmt.Errorf("clerk %s: %w", what, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func retryable(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusBadGateway ||
+		status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout || status == http.StatusInternalServerError
+}
+
+// retryAfter parses a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+func listParams(offset int64) clerk.ListParams {
+	return clerk.ListParams{Limit: clerk.Int64(pageSize), Offset: clerk.Int64(offset)}
+}
+
+func userModel(u *clerk.User) models.User {
+	addrs := make([]models.EmailAddress, 0, len(u.EmailAddresses))
+	for _, a := range u.EmailAddresses {
+		if a != nil {
+			addrs = append(addrs, models.EmailAddress{ID: a.ID, EmailAddress: a.EmailAddress})
+		}
+	}
+	return models.User{
+		ID:        u.ID,
+		Email:     models.PrimaryEmail(str(u.PrimaryEmailAddressID), addrs),
+		FirstName: str(u.FirstName),
+		LastName:  str(u.LastName),
+		ImageURL:  str(u.ImageURL),
+	}
+}
+
+func orgModel(o *clerk.Organization) models.Organization {
+	return models.Organization{ID: o.ID, Name: o.Name, Slug: models.NullableText(o.Slug), ImageURL: str(o.ImageURL)}
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -1,0 +1,212 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Membership mirrors a Clerk organization membership: a user's role and
+// permissions in an organization. Deliberately unscoped: webhook sync; it is
+// read to authorize a tenant, so it cannot itself be behind the tenant scope.
+type Membership struct {
+	ID             string `gorm:"primaryKey"`
+	OrganizationID string
+	UserID         string
+	Role           string
+	Permissions    StringArray
+	ClerkUpdatedAt *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Has reports whether the membership grants permission.
+func (m *Membership) Has(permission string) bool {
+	return slices.Contains(m.Permissions, permission)
+}
+
+// Clerk's default roles.
+const (
+	RoleAdmin  = "org:admin"
+	RoleMember = "org:member"
+)
+
+// NormalizeRole maps Clerk's legacy role keys (admin, basic_member) to the
+// current ones; other roles are kept.
+func NormalizeRole(role string) string {
+	switch role {
+	case "admin":
+		return RoleAdmin
+	case "basic_member":
+		return RoleMember
+	default:
+		return role
+	}
+}
+
+// DefaultPermissions are the permissions of Clerk's default roles plus the
+// app's own, used when an event or API response carries none.
+func DefaultPermissions(role string) []string {
+	switch NormalizeRole(role) {
+	case RoleAdmin:
+		return []string{
+			"org:sys_profile:manage", "org:sys_profile:delete",
+			"org:sys_memberships:read", "org:sys_memberships:manage",
+			"org:sys_domains:read", "org:sys_domains:manage",
+			"org:projects:read", "org:projects:manage",
+		}
+	case RoleMember:
+		return []string{"org:sys_memberships:read", "org:projects:read", "org:projects:manage"}
+	default:
+		return []string{}
+	}
+}
+
+// MembershipFor returns userID's membership in orgID; ErrNotFound when the
+// user is not a member. Deliberately unscoped: webhook sync.
+func MembershipFor(ctx context.Context, db *gorm.DB, orgID, userID string) (*Membership, error) {
+	var m Membership
+	err := db.WithContext(ctx).Where("organization_id = ? AND user_id = ?", orgID, userID).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("membership of %s in %s: %w", userID, orgID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("membership of %s in %s: %w", userID, orgID, err)
+	}
+	return &m, nil
+}
+
+// Member is a membership with its user's display fields.
+type Member struct {
+	MembershipID string
+	UserID       string
+	Email        string
+	FirstName    string
+	LastName     string
+	ImageURL     string
+	Role         string
+	Permissions  StringArray
+	CreatedAt    time.Time
+}
+
+// MembersOf lists orgID's members by name. Deliberately unscoped: webhook
+// sync; callers must have checked the caller's membership in orgID.
+func MembersOf(ctx context.Context, db *gorm.DB, orgID string) ([]Member, error) {
+	var out []Member
+	err := db.WithContext(ctx).Raw(`
+SELECT m.id AS membership_id, m.user_id, u.email, u.first_name, u.last_name, u.image_url,
+       m.role, m.permissions, m.created_at
+FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.organization_id = ? AND u.deleted_at IS NULL
+ORDER BY lower(u.first_name || ' ' || u.last_name), lower(u.email), m.user_id`, orgID).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// UpsertMembership writes m as Clerk's version at (its updated_at), last
+// writer wins. It writes nothing when the user or organization is deleted or
+// the membership was deleted (a late create never restores access). An older
+// membership of the same user in the same organization (removed and added
+// again in Clerk) is replaced. The user and organization rows must exist (see
+// EnsureUser, EnsureOrganization). Deliberately unscoped: webhook sync.
+func UpsertMembership(ctx context.Context, db *gorm.DB, m Membership, at time.Time) (UpsertResult, error) {
+	db = db.WithContext(ctx)
+	err := db.Exec(`
+WITH gone AS (
+    DELETE FROM memberships
+    WHERE organization_id = ? AND user_id = ? AND id <> ?
+      AND (clerk_updated_at IS NULL OR clerk_updated_at <= ?)
+    RETURNING id, organization_id, user_id)
+INSERT INTO deleted_memberships (id, organization_id, user_id)
+SELECT id, organization_id, user_id FROM gone
+ON CONFLICT (id) DO NOTHING`, m.OrganizationID, m.UserID, m.ID, at).Error
+	if err != nil {
+		return Unchanged, fmt.Errorf("replace older membership %s: %w", m.ID, err)
+	}
+	perms := m.Permissions
+	if perms == nil {
+		perms = StringArray{}
+	}
+	res, err := upsertResult(ctx, db, `
+INSERT INTO memberships AS t (id, organization_id, user_id, role, permissions, clerk_updated_at)
+SELECT CAST(@id AS text), CAST(@org AS text), CAST(@user AS text), CAST(@role AS text), CAST(CAST(@perms AS text) AS text[]), CAST(@at AS timestamptz)
+WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = @user AND deleted_at IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM organizations WHERE id = @org AND deleted_at IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM deleted_memberships WHERE id = @id)
+  AND NOT EXISTS (SELECT 1 FROM memberships WHERE organization_id = @org AND user_id = @user AND id <> @id)
+ON CONFLICT (id) DO UPDATE SET
+    role = EXCLUDED.role, permissions = EXCLUDED.permissions,
+    clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
+WHERE (t.clerk_updated_at IS NULL OR t.clerk_updated_at <= EXCLUDED.clerk_updated_at)
+  AND (t.clerk_updated_at IS NULL OR (t.role, t.permissions, t.clerk_updated_at)
+       IS DISTINCT FROM (EXCLUDED.role, EXCLUDED.permissions, EXCLUDED.clerk_updated_at))
+RETURNING (xmax = 0)`, map[string]any{
+		"id": m.ID, "org": m.OrganizationID, "user": m.UserID, "role": m.Role, "perms": perms, "at": at,
+	})
+	if err != nil {
+		return Unchanged, fmt.Errorf("upsert membership %s: %w", m.ID, err)
+	}
+	return res, nil
+}
+
+// DeleteMembership removes the membership with id (or, when id is empty, the
+// one of userID in orgID) and remembers its id, so a late create or update
+// cannot restore access. Deliberately unscoped: webhook sync.
+func DeleteMembership(ctx context.Context, db *gorm.DB, id, orgID, userID string) (deleted bool, err error) {
+	db = db.WithContext(ctx)
+	if id == "" {
+		if err := db.Raw(`SELECT id FROM memberships WHERE organization_id = ? AND user_id = ?`, orgID, userID).Scan(&id).Error; err != nil {
+			return false, fmt.Errorf("find membership of %s in %s: %w", userID, orgID, err)
+		}
+		if id == "" {
+			return false, nil
+		}
+	}
+	if err := db.Exec(`
+INSERT INTO deleted_memberships (id, organization_id, user_id) VALUES (?, ?, ?)
+ON CONFLICT (id) DO NOTHING`, id, orgID, userID).Error; err != nil {
+		return false, fmt.Errorf("remember deleted membership %s: %w", id, err)
+	}
+	res := db.Exec(`DELETE FROM memberships WHERE id = ?`, id)
+	if res.Error != nil {
+		return false, fmt.Errorf("delete membership %s: %w", id, res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// MembershipsBefore lists orgID's memberships last written before t (for
+// reconcile). Deliberately unscoped: webhook sync.
+func MembershipsBefore(ctx context.Context, db *gorm.DB, orgID string, t time.Time) ([]Membership, error) {
+	var out []Membership
+	err := db.WithContext(ctx).Where("organization_id = ? AND updated_at < ?", orgID, t).Order("id").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list memberships of %s: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// ApplyMembership syncs one membership as Clerk sent it (event or API):
+// the role is normalized (legacy admin/basic_member), missing permissions
+// (nil) become the role's defaults, and minimal user and organization rows
+// are made from the membership's own data when they do not exist yet. Run
+// it in a transaction. Deliberately unscoped: webhook sync.
+func ApplyMembership(ctx context.Context, tx *gorm.DB, m Membership, org Organization, user User, at time.Time) (UpsertResult, error) {
+	m.Role = NormalizeRole(m.Role)
+	if m.Permissions == nil {
+		m.Permissions = DefaultPermissions(m.Role)
+	}
+	org.ID, user.ID = m.OrganizationID, m.UserID
+	if err := EnsureOrganization(ctx, tx, org); err != nil {
+		return Unchanged, err
+	}
+	if err := EnsureUser(ctx, tx, user); err != nil {
+		return Unchanged, err
+	}
+	return UpsertMembership(ctx, tx, m, at)
+}

@@ -1,0 +1,177 @@
+package models
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Organization mirrors a Clerk organization (the tenant; the key is Clerk's
+// org id), kept by the webhook handler and `sync`. Deliberately unscoped:
+// webhook sync; the organization row itself is not tenant-owned data.
+type Organization struct {
+	ID       string `gorm:"primaryKey"`
+	Name     string
+	Slug     NullableText
+	ImageURL string
+	// ClerkUpdatedAt is Clerk's updated_at of the version held; nil for a row
+	// made from a membership event, so the real event still applies.
+	ClerkUpdatedAt *time.Time
+	DeletedAt      *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Deleted reports whether the organization was deleted in Clerk.
+func (o *Organization) Deleted() bool { return o.DeletedAt != nil }
+
+// NullableText is a text column that may be NULL, read as "" (a deleted
+// organization's slug is NULL so the slug can be reused).
+type NullableText string
+
+// Value stores "" as NULL.
+func (s NullableText) Value() (driver.Value, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return string(s), nil
+}
+
+// Scan reads NULL as "".
+func (s *NullableText) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*s = ""
+	case string:
+		*s = NullableText(v)
+	case []byte:
+		*s = NullableText(v)
+	default:
+		return fmt.Errorf("scan text: unsupported type %T", src)
+	}
+	return nil
+}
+
+// GetOrganization returns the organization with Clerk id id, deleted or not.
+// Deliberately unscoped: webhook sync.
+func GetOrganization(ctx context.Context, db *gorm.DB, id string) (*Organization, error) {
+	var o Organization
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("get organization %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get organization %s: %w", id, err)
+	}
+	return &o, nil
+}
+
+// OrganizationBySlug returns the live organization with slug; ErrNotFound if
+// none (deleted organizations have no slug). It does not check membership:
+// callers must (see MembershipFor). Deliberately unscoped: webhook sync.
+func OrganizationBySlug(ctx context.Context, db *gorm.DB, slug string) (*Organization, error) {
+	var o Organization
+	err := db.WithContext(ctx).Where("slug = ? AND deleted_at IS NULL", slug).Take(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("organization %q: %w", slug, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("organization %q: %w", slug, err)
+	}
+	return &o, nil
+}
+
+// UserOrganization is an organization seen by one of its members.
+type UserOrganization struct {
+	Organization `gorm:"embedded"`
+	Role         string
+	Permissions  StringArray
+}
+
+// OrganizationsForUser lists the live organizations userID belongs to, by
+// name, with the user's role in each. Deliberately unscoped: webhook sync.
+func OrganizationsForUser(ctx context.Context, db *gorm.DB, userID string) ([]UserOrganization, error) {
+	var out []UserOrganization
+	err := db.WithContext(ctx).Raw(`
+SELECT o.*, m.role, m.permissions
+FROM memberships m JOIN organizations o ON o.id = m.organization_id
+WHERE m.user_id = ? AND o.deleted_at IS NULL
+ORDER BY lower(o.name), o.id`, userID).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("organizations of user %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// UpsertOrganization writes o as Clerk's version at (its updated_at), last
+// writer wins; a deleted organization is never brought back. Deliberately
+// unscoped: webhook sync.
+func UpsertOrganization(ctx context.Context, db *gorm.DB, o Organization, at time.Time) (UpsertResult, error) {
+	res, err := upsertResult(ctx, db, `
+INSERT INTO organizations AS t (id, name, slug, image_url, clerk_updated_at)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    name = EXCLUDED.name, slug = EXCLUDED.slug, image_url = EXCLUDED.image_url,
+    clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
+WHERE t.deleted_at IS NULL
+  AND (t.clerk_updated_at IS NULL OR t.clerk_updated_at <= EXCLUDED.clerk_updated_at)
+  AND (t.clerk_updated_at IS NULL OR (t.name, t.slug, t.image_url, t.clerk_updated_at)
+       IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.slug, EXCLUDED.image_url, EXCLUDED.clerk_updated_at))
+RETURNING (xmax = 0)`,
+		o.ID, o.Name, o.Slug, o.ImageURL, at)
+	if err != nil {
+		return Unchanged, fmt.Errorf("upsert organization %s: %w", o.ID, err)
+	}
+	return res, nil
+}
+
+// EnsureOrganization inserts a minimal organization row (from a membership
+// event) when none exists, without a Clerk version, so the organization's
+// own events still apply over it. A slug another live organization holds is
+// left empty rather than failing. Deliberately unscoped: webhook sync.
+func EnsureOrganization(ctx context.Context, db *gorm.DB, o Organization) error {
+	err := db.WithContext(ctx).Exec(`
+INSERT INTO organizations (id, name, slug, image_url)
+SELECT ?, ?, CASE WHEN EXISTS (SELECT 1 FROM organizations WHERE slug = ? AND deleted_at IS NULL) THEN NULL ELSE ? END, ?
+ON CONFLICT (id) DO NOTHING`, o.ID, o.Name, o.Slug, o.Slug, o.ImageURL).Error
+	if err != nil {
+		return fmt.Errorf("ensure organization %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+// DeleteOrganization soft-deletes the organization at (the deletion's time):
+// DeletedAt set, slug freed, memberships removed at once. An organization
+// never synced gets a tombstone, so a late create cannot bring it back.
+// Deliberately unscoped: webhook sync.
+func DeleteOrganization(ctx context.Context, db *gorm.DB, id string, at time.Time) (UpsertResult, error) {
+	res, err := upsertResult(ctx, db, `
+INSERT INTO organizations AS t (id, clerk_updated_at, deleted_at) VALUES (?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    slug = NULL, clerk_updated_at = GREATEST(t.clerk_updated_at, EXCLUDED.clerk_updated_at),
+    deleted_at = EXCLUDED.deleted_at, updated_at = now()
+WHERE t.deleted_at IS NULL
+RETURNING (xmax = 0)`, id, at, at)
+	if err != nil {
+		return Unchanged, fmt.Errorf("delete organization %s: %w", id, err)
+	}
+	if err := db.WithContext(ctx).Exec(`DELETE FROM memberships WHERE organization_id = ?`, id).Error; err != nil {
+		return Unchanged, fmt.Errorf("delete memberships of organization %s: %w", id, err)
+	}
+	return res, nil
+}
+
+// ActiveOrganizationIDsBefore lists organizations not deleted whose row was
+// last written before t (for reconcile). Deliberately unscoped: webhook sync.
+func ActiveOrganizationIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) ([]string, error) {
+	var ids []string
+	err := db.WithContext(ctx).Model(&Organization{}).Where("deleted_at IS NULL AND updated_at < ?", t).Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list organizations: %w", err)
+	}
+	return ids, nil
+}

@@ -1,0 +1,151 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// User mirrors a Clerk user (the key is Clerk's user id), kept by the webhook
+// handler and `sync`. Deliberately unscoped: webhook sync; users are not
+// tenant-owned. A deleted user keeps its row (so tasks can still name an
+// assignee) with its personal data cleared and DeletedAt set.
+type User struct {
+	ID        string `gorm:"primaryKey"`
+	Email     string
+	FirstName string
+	LastName  string
+	ImageURL  string
+	// ClerkUpdatedAt is Clerk's updated_at of the version held; nil for a row
+	// made from a membership's public user data, so the real event still applies.
+	ClerkUpdatedAt *time.Time
+	DeletedAt      *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Deleted reports whether the user was deleted in Clerk.
+func (u *User) Deleted() bool { return u.DeletedAt != nil }
+
+// DisplayName is the user's full name, else email, else id.
+func (u *User) DisplayName() string {
+	switch {
+	case u.FirstName != "" && u.LastName != "":
+		return u.FirstName + " " + u.LastName
+	case u.FirstName != "" || u.LastName != "":
+		return u.FirstName + u.LastName
+	case u.Email != "":
+		return u.Email
+	case u.Deleted():
+		return "Deleted user"
+	default:
+		return u.ID
+	}
+}
+
+// EmailAddress is one of a Clerk user's addresses, as webhooks and the
+// Backend API send it.
+type EmailAddress struct {
+	ID           string `json:"id"`
+	EmailAddress string `json:"email_address"`
+}
+
+// PrimaryEmail picks the address whose id is primaryID, else the first one,
+// else "" (Clerk may send a primary id with no addresses).
+func PrimaryEmail(primaryID string, addrs []EmailAddress) string {
+	for _, a := range addrs {
+		if a.ID == primaryID && primaryID != "" {
+			return a.EmailAddress
+		}
+	}
+	if len(addrs) > 0 {
+		return addrs[0].EmailAddress
+	}
+	return ""
+}
+
+// GetUser returns the user with Clerk id id, deleted or not; ErrNotFound if
+// it was never synced.
+func GetUser(ctx context.Context, db *gorm.DB, id string) (*User, error) {
+	var u User
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("get user %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get user %s: %w", id, err)
+	}
+	return &u, nil
+}
+
+// UpsertUser writes u as Clerk's version at (its updated_at), last writer
+// wins: a row holding a newer version is left alone, and a deleted user is
+// never brought back. Deliberately unscoped: webhook sync.
+func UpsertUser(ctx context.Context, db *gorm.DB, u User, at time.Time) (UpsertResult, error) {
+	res, err := upsertResult(ctx, db, `
+INSERT INTO users AS t (id, email, first_name, last_name, image_url, clerk_updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+    image_url = EXCLUDED.image_url, clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
+WHERE t.deleted_at IS NULL
+  AND (t.clerk_updated_at IS NULL OR t.clerk_updated_at <= EXCLUDED.clerk_updated_at)
+  AND (t.clerk_updated_at IS NULL OR (t.email, t.first_name, t.last_name, t.image_url, t.clerk_updated_at)
+       IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.image_url, EXCLUDED.clerk_updated_at))
+RETURNING (xmax = 0)`,
+		u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, at)
+	if err != nil {
+		return Unchanged, fmt.Errorf("upsert user %s: %w", u.ID, err)
+	}
+	return res, nil
+}
+
+// EnsureUser inserts a minimal user row (from a membership's public user
+// data) when none exists, without a Clerk version, so the user's own events
+// still apply over it. Deliberately unscoped: webhook sync.
+func EnsureUser(ctx context.Context, db *gorm.DB, u User) error {
+	err := db.WithContext(ctx).Exec(`
+INSERT INTO users (id, email, first_name, last_name, image_url) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING`, u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL).Error
+	if err != nil {
+		return fmt.Errorf("ensure user %s: %w", u.ID, err)
+	}
+	return nil
+}
+
+// DeleteUser soft-deletes the user at (the deletion's time): personal data is
+// cleared, DeletedAt set, and the user's memberships removed at once. A user
+// never synced gets a tombstone, so a late create cannot bring it back.
+// Deleting twice changes nothing. Deliberately unscoped: webhook sync.
+func DeleteUser(ctx context.Context, db *gorm.DB, id string, at time.Time) (UpsertResult, error) {
+	res, err := upsertResult(ctx, db, `
+INSERT INTO users AS t (id, clerk_updated_at, deleted_at) VALUES (?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    email = '', first_name = '', last_name = '', image_url = '',
+    clerk_updated_at = GREATEST(t.clerk_updated_at, EXCLUDED.clerk_updated_at),
+    deleted_at = EXCLUDED.deleted_at, updated_at = now()
+WHERE t.deleted_at IS NULL
+RETURNING (xmax = 0)`, id, at, at)
+	if err != nil {
+		return Unchanged, fmt.Errorf("delete user %s: %w", id, err)
+	}
+	if err := db.WithContext(ctx).Exec(`DELETE FROM memberships WHERE user_id = ?`, id).Error; err != nil {
+		return Unchanged, fmt.Errorf("delete memberships of user %s: %w", id, err)
+	}
+	return res, nil
+}
+
+// ActiveUserIDsBefore lists users not deleted whose row was last written
+// before t (reconcile uses it to find users Clerk no longer has without
+// touching rows a webhook wrote meanwhile). Deliberately unscoped: webhook sync.
+func ActiveUserIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) ([]string, error) {
+	var ids []string
+	err := db.WithContext(ctx).Model(&User{}).Where("deleted_at IS NULL AND updated_at < ?", t).Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return ids, nil
+}
