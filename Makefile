@@ -3,7 +3,7 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: help run test e2e generate templ css lint fmt migrate bench dev clean-db
+.PHONY: help run test e2e generate templ css lint fmt migrate bench dev clean-db rename docker
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,3 +47,10 @@ bench: ## Benchmarks of the hot paths (see docs/performance.md)
 clean-db: ## Stop and delete the project-local Postgres cluster
 	-$(GO) run ./cmd/dev stop-db
 	rm -rf .data
+
+rename: ## Rename the Go module: make rename MODULE=example.com/acme/app
+	@test -n "$(MODULE)" || (echo "usage: make rename MODULE=example.com/acme/app"; exit 2)
+	$(GO) run ./cmd/rename $(MODULE)
+
+docker: ## Build the production image (needs a Docker engine)
+	docker build -t saas-starter .
