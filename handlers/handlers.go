@@ -38,6 +38,9 @@ type Handlers struct {
 	Clerk Clerk
 	// BaseURL is the app's public URL.
 	BaseURL *url.URL
+	// DBTenantRole is the role every tenant transaction runs as
+	// (DB_TENANT_ROLE), so row-level security applies.
+	DBTenantRole string
 }
 
 // Clerk is what handlers need from the Clerk instance.
@@ -71,7 +74,31 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request, title string) vi
 	if u, err := models.GetUser(r.Context(), h.DB, id.UserID); err == nil {
 		p.User = &views.UserNav{ID: u.ID, Name: u.DisplayName(), Email: u.Email, ImageURL: u.ImageURL}
 	}
+	h.orgNav(r, &p, id.UserID)
 	return p
+}
+
+// orgNav fills the organization switcher from the local tables and, on a
+// tenant page, the side navigation's organization.
+func (h *Handlers) orgNav(r *http.Request, p *views.Page, userID string) {
+	if t, ok := models.TenantFrom(r.Context()); ok {
+		p.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: roleLabel(t.Role), IsAdmin: t.IsAdmin()}
+	}
+	orgs, err := models.OrganizationsForUser(r.Context(), h.DB, userID)
+	if err != nil {
+		h.Log.WarnContext(r.Context(), "organization switcher", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
+		return
+	}
+	for _, o := range orgs {
+		if o.Slug != "" {
+			p.Orgs = append(p.Orgs, views.OrgNav{Name: o.Name, Slug: string(o.Slug), Role: roleLabel(o.Role), IsAdmin: models.NormalizeRole(o.Role) == models.RoleAdmin})
+		}
+	}
+}
+
+// roleLabel is a role as users read it: "org:admin" → "admin".
+func roleLabel(role string) string {
+	return strings.TrimPrefix(models.NormalizeRole(role), "org:")
 }
 
 // render writes a templ component with status.
@@ -96,12 +123,19 @@ func (e *httpError) Error() string { return e.message }
 // internals never leave the server.
 func classify(err error) httpError {
 	var he *httpError
+	var pe *models.PermissionError
 	switch {
 	case errors.As(err, &he):
 		return *he
+	case errors.As(err, &pe):
+		return httpError{http.StatusForbidden, "missing_permission", "You need the " + pe.Permission + " permission to do that. Ask an admin of this organization if you need it."}
+	case errors.Is(err, models.ErrNoActiveOrganization):
+		return httpError{http.StatusForbidden, "no_active_organization", "This session has no active organization. Select one (Clerk setActive) and use a fresh session token."}
+	case errors.Is(err, models.ErrInvalidCursor):
+		return httpError{http.StatusBadRequest, "invalid_cursor", "The page cursor is not valid. Start again from the first page."}
 	case errors.Is(err, models.ErrNotFound), errors.Is(err, gorm.ErrRecordNotFound):
 		return httpError{http.StatusNotFound, "not_found", "We could not find that page. It may have moved, or you may not have access to it."}
-	case errors.Is(err, models.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden), errors.Is(err, models.ErrNoTenant):
 		return httpError{http.StatusForbidden, "forbidden", "You do not have permission to do that."}
 	default:
 		return httpError{http.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again in a moment."}

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"example.com/saas/middleware"
+	"example.com/saas/models"
 )
 
 // ErrMigrationsPending is returned by a Ready func when the schema is behind.
@@ -83,6 +85,96 @@ func (h *Handlers) protectedRoutes(mux *http.ServeMux, requireUser func(http.Han
 	// Sign-out works with an expired session too: it clears the cookies.
 	mux.HandleFunc("POST /sign-out", h.signOut)
 
+	// Signed in, before choosing an organization.
+	handle("GET /app", h.openApp)
+	handle("GET /orgs", h.listOrgs)
+	handle("POST /orgs", h.createOrg)
+
 	// JSON API (Bearer tokens).
 	handle("GET /api/v1/me", h.apiMe)
+
+	// Inside an organization: RequireUser, then the tenant (the URL's slug
+	// for pages, the token's active organization for the API; members
+	// only, 404 otherwise), then the route's permission (403 naming it).
+	pages := middleware.RequireOrgMember(h.tenantBySlug, h.Sessions, h.renderError)
+	api := middleware.RequireActiveOrg(h.tenantByOrg, h.renderError)
+	for _, rt := range h.tenantRoutes() {
+		var next http.Handler = rt.handler
+		if rt.permission != "" {
+			next = middleware.RequirePermission(rt.permission, h.renderError)(next)
+		}
+		if isAPI(rt.pattern) {
+			next = api(next)
+		} else {
+			next = pages(next)
+		}
+		mux.Handle(rt.pattern, requireUser(next))
+	}
+}
+
+// tenantRoute is a route that works inside one organization: every request
+// runs as that tenant, and permission (if any) is required.
+type tenantRoute struct {
+	pattern    string
+	permission string
+	handler    http.HandlerFunc
+}
+
+// tenantRoutes is the table of every tenant route, pages and API. Routes
+// added here are walked by the cross-tenant test automatically.
+func (h *Handlers) tenantRoutes() []tenantRoute {
+	const (
+		read   = models.PermProjectsRead
+		manage = models.PermProjectsManage
+	)
+	return []tenantRoute{
+		// Pages: /orgs/{slug}/…
+		{"GET /orgs/{slug}", "", h.dashboard},
+		{"GET /orgs/{slug}/projects", read, h.listProjects},
+		{"POST /orgs/{slug}/projects", manage, h.createProject},
+		{"GET /orgs/{slug}/projects/new", manage, h.newProject},
+		{"GET /orgs/{slug}/projects/{id}", read, h.showProject},
+		{"GET /orgs/{slug}/projects/{id}/edit", manage, h.editProject},
+		{"POST /orgs/{slug}/projects/{id}/edit", manage, h.updateProject},
+		{"GET /orgs/{slug}/projects/{id}/delete", manage, h.confirmDeleteProject},
+		{"POST /orgs/{slug}/projects/{id}/delete", manage, h.deleteProject},
+		{"POST /orgs/{slug}/projects/{id}/tasks", manage, h.createTask},
+		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/toggle", manage, h.toggleTask},
+		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/assign", manage, h.assignTask},
+		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/delete", manage, h.deleteTask},
+
+		// JSON API: the token's active organization.
+		{"GET /api/v1/members", models.PermMembershipsRead, h.apiListMembers},
+		{"GET /api/v1/projects", read, h.apiListProjects},
+		{"POST /api/v1/projects", manage, h.apiCreateProject},
+		{"GET /api/v1/projects/{id}", read, h.apiGetProject},
+		{"PATCH /api/v1/projects/{id}", manage, h.apiUpdateProject},
+		{"DELETE /api/v1/projects/{id}", manage, h.apiDeleteProject},
+		{"GET /api/v1/projects/{id}/tasks", read, h.apiListTasks},
+		{"POST /api/v1/projects/{id}/tasks", manage, h.apiCreateTask},
+		{"PATCH /api/v1/projects/{id}/tasks/{taskID}", manage, h.apiUpdateTask},
+		{"DELETE /api/v1/projects/{id}/tasks/{taskID}", manage, h.apiDeleteTask},
+	}
+}
+
+// TenantRoute describes a tenant route, for tests that must cover them all.
+type TenantRoute struct {
+	// Pattern is the ServeMux pattern, "METHOD /path/{wildcard}".
+	Pattern string
+	// Permission is required besides membership ("" for none).
+	Permission string
+}
+
+// TenantRoutes lists every route that runs inside an organization.
+func TenantRoutes() []TenantRoute {
+	var out []TenantRoute
+	for _, rt := range (&Handlers{}).tenantRoutes() {
+		out = append(out, TenantRoute{Pattern: rt.pattern, Permission: rt.permission})
+	}
+	return out
+}
+
+func isAPI(pattern string) bool {
+	_, path, _ := strings.Cut(pattern, " ")
+	return strings.HasPrefix(path, "/api/")
 }

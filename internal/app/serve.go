@@ -21,6 +21,7 @@ import (
 	"example.com/saas/internal/config"
 	"example.com/saas/internal/database"
 	"example.com/saas/middleware"
+	"example.com/saas/models"
 	"example.com/saas/static"
 )
 
@@ -39,6 +40,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		return err
 	}
 	defer database.Close(db)
+	if err := models.RegisterTenantGuard(db); err != nil {
+		return err
+	}
 	migrator, err := database.NewMigrator(cfg.DatabaseURL, cfg.TenantRole)
 	if err != nil {
 		return err
@@ -67,6 +71,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		Clerk:    newClerkHandlers(cfg),
 		BaseURL:  cfg.BaseURL,
 		Webhooks: webhooks,
+		// Every tenant transaction runs as this role, so RLS applies.
+		DBTenantRole: cfg.TenantRole,
 	}
 	router := h.Routes(handlers.RouterConfig{
 		HTTPS:       cfg.HTTPS(),

@@ -1,0 +1,359 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"example.com/saas/models"
+)
+
+// The JSON API works in the session token's active organization
+// (middleware.RequireActiveOrg). Lists are {"data": [...], "next_cursor"};
+// single resources are the object itself; errors are the usual envelope,
+// with "fields" on 422. Unknown JSON fields, organization_id among them, are
+// ignored: the organization always comes from the token.
+
+// projectInput is a project's JSON body; nil fields are left unchanged by PATCH.
+type projectInput struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	Status      *string `json:"status"`
+}
+
+// apply merges in over f.
+func (in projectInput) apply(f projectForm) projectForm {
+	if in.Name != nil {
+		f.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Description != nil {
+		f.Description = strings.TrimSpace(*in.Description)
+	}
+	if in.Status != nil {
+		f.Status = *in.Status
+	}
+	return f
+}
+
+// taskInput is a task's JSON body; assignee_id null unassigns.
+type taskInput struct {
+	Title      *string         `json:"title"`
+	Done       *bool           `json:"done"`
+	AssigneeID json.RawMessage `json:"assignee_id"`
+}
+
+// apiListProjects answers a page of projects: ?q=, ?limit= (≤ 100), ?cursor=.
+func (h *Handlers) apiListProjects(w http.ResponseWriter, r *http.Request) {
+	opts, ok := listOptions(w, r)
+	if !ok {
+		return
+	}
+	var page models.ProjectPage
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		var err error
+		page, err = models.ListProjects(r.Context(), tx, opts)
+		return err
+	})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": nonNilSlice(page.Projects), "next_cursor": nullable(page.NextCursor)})
+}
+
+// apiCreateProject creates a project from {"name", "description"}.
+func (h *Handlers) apiCreateProject(w http.ResponseWriter, r *http.Request) {
+	var in projectInput
+	if !h.decodeJSON(w, r, &in) {
+		return
+	}
+	f := in.apply(projectForm{Status: models.StatusActive})
+	if errs := f.Validate(); len(errs) > 0 {
+		writeValidation(w, errs)
+		return
+	}
+	var p *models.Project
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		var err error
+		p, err = models.CreateProject(r.Context(), tx, f.fields())
+		return err
+	})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+// apiGetProject answers one project.
+func (h *Handlers) apiGetProject(w http.ResponseWriter, r *http.Request) {
+	var p *models.Project
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		var err error
+		p, err = models.GetProject(r.Context(), tx, r.PathValue("id"))
+		return err
+	})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// apiUpdateProject changes the fields given; another tenant's id is a 404
+// whatever the body.
+func (h *Handlers) apiUpdateProject(w http.ResponseWriter, r *http.Request) {
+	var in projectInput
+	if !h.decodeJSON(w, r, &in) {
+		return
+	}
+	var p *models.Project
+	var errs map[string]string
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		old, err := models.GetProject(r.Context(), tx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		f := in.apply(projectForm{Name: old.Name, Description: old.Description, Status: old.Status})
+		if errs = f.Validate(); len(errs) > 0 {
+			return nil
+		}
+		p, err = models.UpdateProject(r.Context(), tx, old.ID, f.fields())
+		return err
+	})
+	switch {
+	case err != nil:
+		h.renderError(w, r, err)
+	case len(errs) > 0:
+		writeValidation(w, errs)
+	default:
+		writeJSON(w, http.StatusOK, p)
+	}
+}
+
+// apiDeleteProject deletes a project and its tasks.
+func (h *Handlers) apiDeleteProject(w http.ResponseWriter, r *http.Request) {
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		return models.DeleteProject(r.Context(), tx, r.PathValue("id"))
+	})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiListTasks answers a page of a project's tasks, oldest first.
+func (h *Handlers) apiListTasks(w http.ResponseWriter, r *http.Request) {
+	opts, ok := listOptions(w, r)
+	if !ok {
+		return
+	}
+	var page models.TaskPage
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		var err error
+		page, err = models.ListTasks(r.Context(), tx, r.PathValue("id"), opts)
+		return err
+	})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": nonNilSlice(page.Tasks), "next_cursor": nullable(page.NextCursor)})
+}
+
+// apiCreateTask adds a task from {"title", "assignee_id"}.
+func (h *Handlers) apiCreateTask(w http.ResponseWriter, r *http.Request) {
+	var in taskInput
+	if !h.decodeJSON(w, r, &in) {
+		return
+	}
+	title := ""
+	if in.Title != nil {
+		title = strings.TrimSpace(*in.Title)
+	}
+	assignee, okAssignee := assigneeOf(in.AssigneeID)
+	errs := map[string]string{}
+	if msg := taskTitleErr(title); msg != "" {
+		errs["title"] = msg
+	}
+	if !okAssignee {
+		errs["assignee_id"] = "Must be a user id or null."
+	}
+	h.writeTask(w, r, http.StatusCreated, errs, func(tx *gorm.DB) (*models.Task, error) {
+		return models.CreateTask(r.Context(), tx, r.PathValue("id"), title, deref(assignee))
+	})
+}
+
+// apiUpdateTask changes the given fields of a task.
+func (h *Handlers) apiUpdateTask(w http.ResponseWriter, r *http.Request) {
+	var in taskInput
+	if !h.decodeJSON(w, r, &in) {
+		return
+	}
+	c := models.TaskChanges{Done: in.Done}
+	errs := map[string]string{}
+	if in.Title != nil {
+		title := strings.TrimSpace(*in.Title)
+		if msg := taskTitleErr(title); msg != "" {
+			errs["title"] = msg
+		}
+		c.Title = &title
+	}
+	if len(in.AssigneeID) > 0 {
+		assignee, ok := assigneeOf(in.AssigneeID)
+		if !ok {
+			errs["assignee_id"] = "Must be a user id or null."
+		}
+		c.AssigneeID = assignee
+		if assignee == nil { // null unassigns
+			c.AssigneeID = new(string)
+		}
+	}
+	h.writeTask(w, r, http.StatusOK, errs, func(tx *gorm.DB) (*models.Task, error) {
+		return models.UpdateTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"), c)
+	})
+}
+
+// writeTask runs a task write in the tenant; the project and task are
+// checked before the field errors, so another tenant's ids are a 404.
+func (h *Handlers) writeTask(w http.ResponseWriter, r *http.Request, status int, errs map[string]string, write func(tx *gorm.DB) (*models.Task, error)) {
+	var task *models.Task
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		if _, err := models.GetProject(r.Context(), tx, r.PathValue("id")); err != nil {
+			return err
+		}
+		if id := r.PathValue("taskID"); id != "" {
+			if _, err := models.GetTask(r.Context(), tx, r.PathValue("id"), id); err != nil {
+				return err
+			}
+		}
+		if len(errs) > 0 {
+			return nil
+		}
+		var err error
+		task, err = write(tx)
+		if errors.Is(err, models.ErrAssigneeNotMember) {
+			errs["assignee_id"] = "Must be a member of this organization."
+			return nil
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		h.renderError(w, r, err)
+	case len(errs) > 0:
+		writeValidation(w, errs)
+	default:
+		writeJSON(w, status, task)
+	}
+}
+
+// apiDeleteTask deletes a task.
+func (h *Handlers) apiDeleteTask(w http.ResponseWriter, r *http.Request) {
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		return models.DeleteTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"))
+	})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiListMembers answers the organization's members from the local tables.
+func (h *Handlers) apiListMembers(w http.ResponseWriter, r *http.Request) {
+	t, _ := models.TenantFrom(r.Context())
+	var members []models.Member
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		var err error
+		members, err = models.MembersOf(r.Context(), tx, t.OrgID)
+		return err
+	})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	out := make([]map[string]any, 0, len(members))
+	for _, m := range members {
+		out = append(out, map[string]any{
+			"user_id": m.UserID, "email": m.Email, "first_name": m.FirstName, "last_name": m.LastName,
+			"image_url": m.ImageURL, "role": m.Role, "permissions": nonNil(m.Permissions),
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+// decodeJSON reads a bounded JSON object into v, answering 400/413 itself.
+func (h *Handlers) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFormBytes)).Decode(v)
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooBig):
+		h.renderError(w, r, &httpError{http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large."})
+	default:
+		h.renderError(w, r, &httpError{http.StatusBadRequest, "invalid_json", "The request body must be a JSON object."})
+	}
+	return false
+}
+
+// listOptions reads ?q=, ?cursor= and ?limit= (1-100, default 20).
+func listOptions(w http.ResponseWriter, r *http.Request) (models.ListOptions, bool) {
+	q := r.URL.Query()
+	opts := models.ListOptions{Query: q.Get("q"), Cursor: q.Get("cursor")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			writeValidation(w, map[string]string{"limit": "Must be a whole number from 1 to 100."})
+			return opts, false
+		}
+		opts.Limit = n
+	}
+	return opts, true
+}
+
+// assigneeOf reads assignee_id: absent or null → nil; a string → it.
+func assigneeOf(raw json.RawMessage) (*string, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, false
+	}
+	return &s, true
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// writeValidation answers 422 with the field errors.
+func writeValidation(w http.ResponseWriter, fields map[string]string) {
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]any{
+		"code": "validation_failed", "message": "Some fields are not valid.", "fields": fields,
+	}})
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,215 @@
+package models
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// Project is the sample tenant-owned entity: it belongs to one organization
+// and is only reached through the tenant scope.
+type Project struct {
+	OrganizationID string    `json:"organization_id"`
+	ID             string    `gorm:"primaryKey" json:"id"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description"`
+	Status         string    `json:"status"`
+	CreatedBy      *string   `json:"created_by"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// TenantOwned puts Project behind the tenant scope and guard.
+func (Project) TenantOwned() {}
+
+// Project statuses.
+const (
+	StatusActive   = "active"
+	StatusArchived = "archived"
+)
+
+// ProjectFields are the fields a user sets; validated by the caller.
+type ProjectFields struct {
+	Name        string
+	Description string
+	Status      string
+}
+
+// ListOptions page through a list newest first: Cursor is the opaque
+// NextCursor of the previous page.
+type ListOptions struct {
+	// Query filters by name (case-insensitive substring).
+	Query  string
+	Limit  int
+	Cursor string
+}
+
+// ProjectPage is one page of projects.
+type ProjectPage struct {
+	Projects   []Project
+	NextCursor string
+}
+
+// ErrInvalidCursor: a pagination cursor that this app did not make.
+var ErrInvalidCursor = errors.New("invalid pagination cursor")
+
+// ListProjects returns the tenant's projects newest first, keyset-paginated
+// on (created_at, id).
+func ListProjects(ctx context.Context, db *gorm.DB, opts ListOptions) (ProjectPage, error) {
+	limit := pageLimit(opts.Limit)
+	q := db.WithContext(ctx).Model(&Project{})
+	if s := strings.TrimSpace(opts.Query); s != "" {
+		q = q.Where("lower(name) LIKE ?", "%"+escapeLike(strings.ToLower(s))+"%")
+	}
+	if opts.Cursor != "" {
+		at, id, err := decodeCursor(opts.Cursor)
+		if err != nil {
+			return ProjectPage{}, err
+		}
+		q = q.Where("(created_at, id) < (?, CAST(? AS uuid))", at, id)
+	}
+	var ps []Project
+	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&ps).Error; err != nil {
+		return ProjectPage{}, fmt.Errorf("list projects: %w", err)
+	}
+	page := ProjectPage{Projects: ps}
+	if len(ps) > limit {
+		page.Projects = ps[:limit]
+		last := ps[limit-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// GetProject returns the tenant's project id; ErrNotFound for another
+// tenant's id or a malformed one.
+func GetProject(ctx context.Context, db *gorm.DB, id string) (*Project, error) {
+	if !ValidID(id) {
+		return nil, fmt.Errorf("project %q: %w", id, ErrNotFound)
+	}
+	var p Project
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("project %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", id, err)
+	}
+	return &p, nil
+}
+
+// CreateProject creates a project in the tenant and records it in the audit
+// log. Run it inside InTenant, so both commit together.
+func CreateProject(ctx context.Context, db *gorm.DB, f ProjectFields) (*Project, error) {
+	t, ok := TenantFrom(ctx)
+	if !ok {
+		return nil, ErrNoTenant
+	}
+	p := Project{ID: uuid.NewString(), Name: f.Name, Description: f.Description, Status: f.Status, CreatedBy: &t.UserID}
+	if p.Status == "" {
+		p.Status = StatusActive
+	}
+	if err := db.WithContext(ctx).Create(&p).Error; err != nil {
+		return nil, fmt.Errorf("create project: %w", err)
+	}
+	if err := RecordAudit(ctx, db, "project.created", "project", p.ID, fmt.Sprintf("Created project %q", p.Name)); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// UpdateProject changes the tenant's project id and records it in the audit
+// log. Run it inside InTenant.
+func UpdateProject(ctx context.Context, db *gorm.DB, id string, f ProjectFields) (*Project, error) {
+	p, err := GetProject(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	summary := fmt.Sprintf("Updated project %q", f.Name)
+	if p.Name != f.Name {
+		summary = fmt.Sprintf("Renamed project %q to %q", p.Name, f.Name)
+	}
+	changes := map[string]any{"name": f.Name, "description": f.Description, "status": f.Status}
+	if err := db.WithContext(ctx).Model(p).Updates(changes).Error; err != nil {
+		return nil, fmt.Errorf("update project %s: %w", id, err)
+	}
+	if err := RecordAudit(ctx, db, "project.updated", "project", p.ID, summary); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DeleteProject deletes the tenant's project id with its tasks and records
+// it in the audit log. Run it inside InTenant.
+func DeleteProject(ctx context.Context, db *gorm.DB, id string) error {
+	p, err := GetProject(ctx, db, id)
+	if err != nil {
+		return err
+	}
+	res := db.WithContext(ctx).Delete(&Project{}, "id = ?", p.ID)
+	if res.Error != nil {
+		return fmt.Errorf("delete project %s: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete project %s: %w", id, ErrNotFound)
+	}
+	return RecordAudit(ctx, db, "project.deleted", "project", p.ID, fmt.Sprintf("Deleted project %q", p.Name))
+}
+
+// CountProjects counts the tenant's projects.
+func CountProjects(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	if err := db.WithContext(ctx).Model(&Project{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count projects: %w", err)
+	}
+	return n, nil
+}
+
+// ValidID reports whether id is a UUID, the form of every tenant row's id:
+// anything else cannot exist and is answered as not found without asking
+// the database (which would fail on the cast).
+func ValidID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil && len(id) == 36
+}
+
+// pageLimit bounds a requested page size: default 20, at most 100.
+func pageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return 20
+	case n > 100:
+		return 100
+	default:
+		return n
+	}
+}
+
+// encodeCursor makes an opaque keyset cursor from a row's sort key.
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "," + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", ErrInvalidCursor
+	}
+	ts, id, ok := strings.Cut(string(raw), ",")
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	if !ok || err != nil || !ValidID(id) {
+		return time.Time{}, "", ErrInvalidCursor
+	}
+	return at, id, nil
+}
+
+// escapeLike escapes LIKE's wildcards, so a search for "50%" means it.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

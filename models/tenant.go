@@ -1,0 +1,265 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Tenant is the organization a request works in, with the signed-in user's
+// role and permissions there, read from the local memberships table.
+type Tenant struct {
+	OrgID       string
+	Slug        string
+	Name        string
+	UserID      string
+	Role        string
+	Permissions []string
+}
+
+// Permissions the app checks. Clerk's system permissions (org:sys_*) and the
+// app's own (org:projects:*) come from the membership.
+const (
+	PermProjectsRead      = "org:projects:read"
+	PermProjectsManage    = "org:projects:manage"
+	PermMembershipsRead   = "org:sys_memberships:read"
+	PermMembershipsManage = "org:sys_memberships:manage"
+	PermProfileManage     = "org:sys_profile:manage"
+)
+
+// Can reports whether the tenant's user holds permission: admins hold every
+// permission, other roles those of their membership.
+func (t Tenant) Can(permission string) bool {
+	return t.IsAdmin() || slices.Contains(t.Permissions, permission)
+}
+
+// IsAdmin reports whether the user is an admin of the organization.
+func (t Tenant) IsAdmin() bool { return NormalizeRole(t.Role) == RoleAdmin }
+
+// WithTenant returns a context carrying t.
+func WithTenant(ctx context.Context, t Tenant) context.Context {
+	return context.WithValue(ctx, tenantKey, t)
+}
+
+// TenantFrom returns the request's tenant, if it has one.
+func TenantFrom(ctx context.Context) (Tenant, bool) {
+	t, ok := ctx.Value(tenantKey).(Tenant)
+	return t, ok && t.OrgID != ""
+}
+
+// PermissionError is a refusal that names the missing permission, so the
+// 403 page can say which one the user lacks.
+type PermissionError struct {
+	Permission string
+}
+
+func (e *PermissionError) Error() string { return "missing permission " + e.Permission }
+
+// Is makes a PermissionError match ErrForbidden.
+func (e *PermissionError) Is(target error) bool { return target == ErrForbidden }
+
+// ErrNoActiveOrganization: an API token without an active organization asked
+// for tenant data.
+var ErrNoActiveOrganization = errors.New("the session has no active organization")
+
+// TenantForSlug returns userID's tenant for the live organization with slug;
+// ErrNotFound when there is no such organization or the user is not a
+// member, so a non-member cannot tell the two apart. Deliberately unscoped:
+// it reads the synced tables to decide the tenant.
+func TenantForSlug(ctx context.Context, db *gorm.DB, slug, userID string) (Tenant, error) {
+	return tenantWhere(ctx, db, "o.slug = ?", slug, userID)
+}
+
+// TenantForOrg is TenantForSlug by organization id (the API's active
+// organization). Deliberately unscoped: it reads the synced tables.
+func TenantForOrg(ctx context.Context, db *gorm.DB, orgID, userID string) (Tenant, error) {
+	return tenantWhere(ctx, db, "o.id = ?", orgID, userID)
+}
+
+func tenantWhere(ctx context.Context, db *gorm.DB, cond, value, userID string) (Tenant, error) {
+	var rows []struct {
+		ID, Name, Role string
+		Slug           NullableText
+		Permissions    StringArray
+	}
+	err := db.WithContext(ctx).Raw(`
+SELECT o.id, o.slug, o.name, m.role, m.permissions
+FROM organizations o JOIN memberships m ON m.organization_id = o.id AND m.user_id = ?
+WHERE o.deleted_at IS NULL AND `+cond, userID, value).Scan(&rows).Error
+	if err != nil {
+		return Tenant{}, fmt.Errorf("tenant %q for %s: %w", value, userID, err)
+	}
+	if len(rows) == 0 {
+		return Tenant{}, fmt.Errorf("tenant %q for %s: %w", value, userID, ErrNotFound)
+	}
+	r := rows[0]
+	return Tenant{OrgID: r.ID, Slug: string(r.Slug), Name: r.Name, UserID: userID, Role: NormalizeRole(r.Role), Permissions: r.Permissions}, nil
+}
+
+// TenantOwned marks a model whose rows belong to one organization: its table
+// has organization_id and row-level security, and every GORM query on it
+// goes through the tenant scope and guard (RegisterTenantGuard).
+type TenantOwned interface {
+	TenantOwned()
+}
+
+// orgColumn is the tenant key of every tenant-owned table.
+const orgColumn = "organization_id"
+
+// guardName is the query callback whose presence InTenant checks.
+const guardName = "tenant:query"
+
+// RegisterTenantGuard installs the first two walls on db, once, at start-up:
+//
+//  1. the tenant scope: every query, update and delete of a TenantOwned
+//     model gets WHERE organization_id = <the context's tenant>, and every
+//     create and update has its organization_id overwritten with it, so
+//     an organization_id from user input is never written;
+//  2. the guard: any such statement whose context has no tenant fails with
+//     ErrNoTenant before reaching the database.
+//
+// GORM cannot see which tables a raw db.Raw/db.Exec touches, so raw SQL is
+// covered only by the third wall, row-level security (InTenant).
+func RegisterTenantGuard(db *gorm.DB) error {
+	cb := db.Callback()
+	regs := []struct {
+		name string
+		err  error
+	}{
+		{"query", cb.Query().Before("gorm:query").Register(guardName, scopeFilter)},
+		{"row", cb.Row().Before("gorm:row").Register("tenant:row", scopeFilter)},
+		{"delete", cb.Delete().Before("gorm:before_delete").Register("tenant:delete", scopeFilter)},
+		{"update", cb.Update().Before("gorm:before_update").Register("tenant:update", scopeUpdate)},
+		{"create", cb.Create().Before("gorm:before_create").Register("tenant:create", scopeCreate)},
+	}
+	for _, r := range regs {
+		if r.err != nil {
+			return fmt.Errorf("register tenant %s callback: %w", r.name, r.err)
+		}
+	}
+	return nil
+}
+
+// tenantOf returns the statement's tenant when its model is tenant-owned;
+// owned is false for other models. A tenant-owned statement without a
+// tenant gets ErrNoTenant (the guard).
+func tenantOf(db *gorm.DB) (t Tenant, owned bool) {
+	if db.Error != nil || db.Statement.Schema == nil {
+		return Tenant{}, false
+	}
+	if _, ok := reflect.New(db.Statement.Schema.ModelType).Interface().(TenantOwned); !ok {
+		return Tenant{}, false
+	}
+	t, ok := TenantFrom(db.Statement.Context)
+	if !ok {
+		db.AddError(fmt.Errorf("%s %s: %w", db.Statement.Schema.Table, db.Statement.Schema.Name, ErrNoTenant))
+		return Tenant{}, false
+	}
+	return t, true
+}
+
+// scopeFilter adds the tenant condition to queries and deletes.
+func scopeFilter(db *gorm.DB) {
+	t, owned := tenantOf(db)
+	if !owned {
+		return
+	}
+	db.Statement.AddClause(clause.Where{Exprs: []clause.Expression{
+		clause.Eq{Column: clause.Column{Table: clause.CurrentTable, Name: orgColumn}, Value: t.OrgID},
+	}})
+}
+
+// scopeUpdate filters updates and pins organization_id to the tenant, in a
+// map of changes as in a struct.
+func scopeUpdate(db *gorm.DB) {
+	t, owned := tenantOf(db)
+	if !owned {
+		return
+	}
+	scopeFilter(db)
+	if m, ok := db.Statement.Dest.(map[string]any); ok {
+		for k := range m {
+			if strings.EqualFold(k, orgColumn) || k == "OrganizationID" {
+				m[k] = t.OrgID
+			}
+		}
+		return
+	}
+	stampOrg(db, t)
+}
+
+// scopeCreate stamps organization_id from the tenant on every new row.
+func scopeCreate(db *gorm.DB) {
+	if t, owned := tenantOf(db); owned {
+		stampOrg(db, t)
+	}
+}
+
+// stampOrg sets organization_id on the statement's rows and, for
+// Updates(struct), on the struct of changes too.
+func stampOrg(db *gorm.DB, t Tenant) {
+	f := db.Statement.Schema.LookUpField(orgColumn)
+	if f == nil {
+		db.AddError(fmt.Errorf("%s has no %s column: %w", db.Statement.Schema.Name, orgColumn, ErrNoTenant))
+		return
+	}
+	set := func(rv reflect.Value) {
+		rv = reflect.Indirect(rv)
+		if rv.Kind() != reflect.Struct || rv.Type() != db.Statement.Schema.ModelType {
+			return
+		}
+		if !rv.CanAddr() { // a struct passed by value cannot be stamped: refuse a foreign id
+			if v, zero := f.ValueOf(db.Statement.Context, rv); !zero && v != t.OrgID {
+				db.AddError(fmt.Errorf("%s of another organization: %w", db.Statement.Schema.Name, ErrForbidden))
+			}
+			return
+		}
+		if err := f.Set(db.Statement.Context, rv, t.OrgID); err != nil {
+			db.AddError(err)
+		}
+	}
+	for _, rv := range []reflect.Value{db.Statement.ReflectValue, reflect.ValueOf(db.Statement.Dest)} {
+		rv = reflect.Indirect(rv)
+		if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+			for i := range rv.Len() {
+				set(rv.Index(i))
+			}
+			continue
+		}
+		set(rv)
+	}
+}
+
+// ErrGuardMissing: InTenant was given a *gorm.DB without RegisterTenantGuard.
+var ErrGuardMissing = errors.New("tenant guard not registered on this database handle (call models.RegisterTenantGuard at start-up)")
+
+// InTenant runs fn in one transaction confined to the context's tenant, the
+// third wall: it first switches to tenantRole (a NOLOGIN role without
+// BYPASSRLS, so row-level security applies even when db connects as a
+// superuser) and sets app.current_org_id, both transaction-local, in one
+// round trip. fn gets the transaction with ctx. Without a tenant it fails
+// with ErrNoTenant; tenantRole must be a validated plain identifier.
+func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *gorm.DB) error) error {
+	t, ok := TenantFrom(ctx)
+	if !ok {
+		return ErrNoTenant
+	}
+	if tenantRole == "" {
+		return errors.New("tenant transaction: no tenant role configured")
+	}
+	if db.Callback().Query().Get(guardName) == nil {
+		return ErrGuardMissing
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SELECT set_config('role', ?, true), set_config('app.current_org_id', ?, true)`, tenantRole, t.OrgID).Error; err != nil {
+			return fmt.Errorf("enter tenant %s as %s: %w", t.OrgID, tenantRole, err)
+		}
+		return fn(tx)
+	})
+}
