@@ -35,7 +35,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	}
 	announce(cfg, log)
 
-	db, err := database.Open(ctx, cfg.DatabaseURL, database.DefaultPool, log)
+	db, err := database.OpenLazy(cfg.DatabaseURL, database.DefaultPool, log)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		return err
 	}
 	defer migrator.Close()
-	if err := migrateOnStart(ctx, cfg, migrator, log); err != nil {
+	if err := database.Ping(ctx, db); err != nil {
+		// Serve anyway: /readyz answers 503 until the database is back, and
+		// the instance recovers without a restart.
+		log.Error("database unreachable at start; /readyz reports 503 until it answers", slog.Any("error", err))
+		go migrateWhenReachable(ctx, cfg, migrator, log)
+	} else if err := migrateOnStart(ctx, cfg, migrator, log); err != nil {
 		return err
 	}
 
@@ -168,6 +173,24 @@ func migrateOnStart(ctx context.Context, cfg *config.Config, m *database.Migrato
 		log.Info("applied migration", slog.String("file", r.Source.Path))
 	}
 	return err
+}
+
+// migrateWhenReachable retries the start-up migration step until the
+// database answers (or the server stops).
+func migrateWhenReachable(ctx context.Context, cfg *config.Config, m *database.Migrator, log *slog.Logger) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := migrateOnStart(ctx, cfg, m, log); err == nil {
+			log.Info("database reachable again")
+			return
+		}
+	}
 }
 
 func readiness(db *gorm.DB, m *database.Migrator) func(context.Context) error {

@@ -36,6 +36,20 @@ var DefaultPool = PoolConfig{MaxOpen: 24, MaxIdle: 24, MaxLifetime: 30 * time.Mi
 
 // Open connects to Postgres and checks the connection within ctx.
 func Open(ctx context.Context, url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
+	db, err := OpenLazy(url, pool, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := Ping(ctx, db); err != nil {
+		Close(db)
+		return nil, err
+	}
+	return db, nil
+}
+
+// OpenLazy builds the pool without connecting: the server can start while
+// the database is down and report it on /readyz.
+func OpenLazy(url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
 	connConfig, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, errors.New("parse DATABASE_URL: invalid connection string (value not shown)")
@@ -57,13 +71,22 @@ func Open(ctx context.Context, url string, pool PoolConfig, log *slog.Logger) (*
 		sqlDB.Close()
 		return nil, fmt.Errorf("open gorm: %w", err)
 	}
+	return db, nil
+}
+
+// Ping checks the connection within 5 seconds. pgx's error names the host,
+// user and database, never the password.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("connect to database %s: %w", describe(connConfig), err)
+		return fmt.Errorf("connect to database: %w", err)
 	}
-	return db, nil
+	return nil
 }
 
 // Close closes the pool behind db.
@@ -75,9 +98,6 @@ func Close(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-func describe(c *pgx.ConnConfig) string {
-	return fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
-}
 
 func newLogger(log *slog.Logger) logger.Interface {
 	if log == nil {
