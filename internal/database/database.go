@@ -98,7 +98,6 @@ func Close(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
-
 func newLogger(log *slog.Logger) logger.Interface {
 	if log == nil {
 		return logger.Discard
