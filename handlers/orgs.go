@@ -193,6 +193,10 @@ func clerkFieldError(err error) (string, bool) {
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &httpError{http.StatusRequestEntityTooLarge, "too_large", "The form is too large."}
+		}
 		return &httpError{http.StatusBadRequest, "bad_request", "The form could not be read."}
 	}
 	return nil

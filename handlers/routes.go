@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"example.com/saas/middleware"
 	"example.com/saas/models"
@@ -24,7 +25,17 @@ type RouterConfig struct {
 	Auth *middleware.Auth
 	// FormTargets are extra origins pages may post forms to (Clerk's hosted pages).
 	FormTargets string
+	// WebhookLimit and APILimit rate-limit /webhooks/clerk (per client
+	// address) and /api/ (per user); nil means no limit.
+	WebhookLimit *middleware.RateLimiter
+	APILimit     *middleware.RateLimiter
 }
+
+// Request limits for pages and the API (the webhook handler has its own 1 MiB).
+const (
+	maxRequestBody = 256 << 10
+	requestTimeout = 15 * time.Second
+)
 
 // Routes returns every route of the application, wrapped in its middleware.
 //
@@ -36,24 +47,29 @@ type RouterConfig struct {
 //  5. CrossOriginProtection: refuses cross-site unsafe requests (CSRF) before
 //     they reach handlers or authentication.
 //  6. Auth (all but the machine routes): who is asking; it may answer with
-//     a handshake redirect for page loads.
-//  7. RequireUser (protected routes): no identity, no entry.
+//     a handshake redirect for page loads. The webhook route has its own
+//     per-address rate limit instead.
+//  7. LimitBody and Timeout (all but the machine routes): bounded request
+//     bodies and a deadline every database call inherits.
+//  8. The API rate limit (per user, after Auth has named the user).
+//  9. RequireUser (protected routes): no identity, no entry.
 func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux := http.NewServeMux()
 	// Machine routes: no user, no handshake.
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.Handle("GET /static/", cfg.Static)
-	mux.Handle("POST /webhooks/clerk", h.Webhooks)
+	mux.Handle("POST /webhooks/clerk", limited(cfg.WebhookLimit, middleware.ByIP, h.Webhooks))
 
 	app := http.NewServeMux()
 	h.publicRoutes(app)
+	var appHandler http.Handler = app
 	if cfg.Auth != nil {
 		h.protectedRoutes(app, middleware.RequireUser(h.BaseURL))
-		mux.Handle("/", cfg.Auth.Middleware(app))
-	} else {
-		mux.Handle("/", app)
+		appHandler = cfg.Auth.Middleware(apiLimited(cfg.APILimit, app))
 	}
+	appHandler = middleware.LimitBody(maxRequestBody)(appHandler)
+	mux.Handle("/", middleware.Timeout(requestTimeout)(appHandler))
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +83,30 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	handler = middleware.AccessLog(h.Log)(handler)
 	handler = middleware.RequestID(handler)
 	return handler
+}
+
+// limited applies l (when set) keyed by keyOf.
+func limited(l *middleware.RateLimiter, keyOf func(*http.Request) string, next http.Handler) http.Handler {
+	if l == nil {
+		return next
+	}
+	return l.Limit(keyOf)(next)
+}
+
+// apiLimited rate-limits /api/ requests per user; it runs after Auth, so
+// the user is known.
+func apiLimited(l *middleware.RateLimiter, next http.Handler) http.Handler {
+	if l == nil {
+		return next
+	}
+	limitedAPI := l.Limit(middleware.ByUser)(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			limitedAPI.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // publicRoutes need no sign-in (DESIGN.md section 6).

@@ -84,6 +84,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		Static:      assets.Handler(),
 		Auth:        newAuth(cfg, db, store, log, h),
 		FormTargets: formTargets(cfg),
+		// In-process limits (see middleware.RateLimiter for several instances).
+		WebhookLimit: rateLimiter(cfg.WebhookRateLimit),
+		APILimit:     rateLimiter(cfg.APIRateLimit),
 	})
 
 	ln, err := listen(":" + strconv.Itoa(cfg.Port))
@@ -242,6 +245,14 @@ func announce(cfg *config.Config, log *slog.Logger) {
 		log.Warn("USING THE LOCAL CLERK EMULATOR, not Clerk: development only", slog.String("frontend_api", cfg.Clerk.FrontendAPIURL))
 		log.Warn("************************************************************")
 	}
+}
+
+// rateLimiter allows perSecond with bursts of twice that; 0 is no limit.
+func rateLimiter(perSecond float64) *middleware.RateLimiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return middleware.NewRateLimiter(perSecond, int(2*perSecond)+1)
 }
 
 // formTargets lists the origins of Clerk's hosted pages, which the sign-in

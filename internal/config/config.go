@@ -35,6 +35,10 @@ type Config struct {
 	// SessionMaxAge bounds how long the app's own session cookie lets a page
 	// through without a fresh Clerk token.
 	SessionMaxAge time.Duration
+	// APIRateLimit (per user) and WebhookRateLimit (per client address) are
+	// requests per second; 0 turns a limit off.
+	APIRateLimit     float64
+	WebhookRateLimit float64
 	Clerk         Clerk
 }
 
@@ -102,6 +106,12 @@ func Load(getenv Getenv) (*Config, error) {
 	if err := c.loadMetricsAddr(getenv); err != nil {
 		return nil, err
 	}
+	if c.APIRateLimit, err = parseRate("API_RATE_LIMIT", getenv("API_RATE_LIMIT"), 50); err != nil {
+		return nil, err
+	}
+	if c.WebhookRateLimit, err = parseRate("WEBHOOK_RATE_LIMIT", getenv("WEBHOOK_RATE_LIMIT"), 1000); err != nil {
+		return nil, err
+	}
 	if err := c.loadClerk(getenv); err != nil {
 		return nil, err
 	}
@@ -160,6 +170,17 @@ func parsePort(v string) (int, error) {
 		return 0, bad("PORT", "must be a number from 0 (any free port) to 65535, got %q", v)
 	}
 	return p, nil
+}
+
+func parseRate(name, v string, def float64) (float64, error) {
+	if v == "" {
+		return def, nil
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r < 0 {
+		return 0, bad(name, "must be a number of requests per second (0 = off), got %q", v)
+	}
+	return r, nil
 }
 
 func parseBaseURL(v string, port int) (*url.URL, error) {
