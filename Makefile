@@ -3,7 +3,7 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: help run test e2e generate templ css lint fmt migrate bench dev clean-db rename docker
+.PHONY: fuzz help run test e2e generate templ css lint fmt migrate bench dev clean-db rename docker
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -11,8 +11,22 @@ help: ## Show this help
 run: ## Run the whole product: local Postgres + Clerk emulator + app on :8080
 	$(GO) run ./cmd/dev
 
-test: ## Run every test (unit, Postgres integration, emulator, browser) with -race
+test: ## Run every test (unit, Postgres integration, emulator, browser) with -race, then short fuzz runs
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# Fuzz targets as package:Name; seeds live in each package's testdata/fuzz.
+FUZZ_TARGETS = ./handlers:FuzzWebhookSignedBodies ./handlers:FuzzProjectForm ./handlers:FuzzOrgForm \
+	./handlers:FuzzTaskTitle ./models:FuzzDecodeCursor ./middleware:FuzzSafeReturnPath \
+	./middleware:FuzzAuthHeaderAndCookies ./internal/clerkauth:FuzzVerifyAndHandshake
+FUZZTIME ?= 30s
+
+fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 e2e: ## Run only the browser end-to-end tests
 	$(GO) test -race -count=1 -timeout 10m ./e2e/...

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
@@ -69,11 +68,10 @@ type orgForm struct {
 // Validate returns the form's field errors.
 func (f orgForm) Validate() map[string]string {
 	errs := map[string]string{}
-	switch {
-	case f.Name == "":
+	if f.Name == "" {
 		errs["name"] = "Enter a name."
-	case utf8.RuneCountInString(f.Name) > 100:
-		errs["name"] = "Use at most 100 characters."
+	} else if msg := textError(f.Name, true, 100, false); msg != "" {
+		errs["name"] = msg
 	}
 	return errs
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -23,14 +22,13 @@ type projectForm struct {
 // constraints in the database.
 func (f projectForm) Validate() map[string]string {
 	errs := map[string]string{}
-	switch {
-	case f.Name == "":
+	if f.Name == "" {
 		errs["name"] = "Enter a name."
-	case utf8.RuneCountInString(f.Name) > 100:
-		errs["name"] = "Use at most 100 characters."
+	} else if msg := textError(f.Name, true, 100, false); msg != "" {
+		errs["name"] = msg
 	}
-	if utf8.RuneCountInString(f.Description) > 2000 {
-		errs["description"] = "Use at most 2000 characters."
+	if msg := textError(f.Description, false, 2000, true); msg != "" {
+		errs["description"] = msg
 	}
 	if f.Status != models.StatusActive && f.Status != models.StatusArchived {
 		errs["status"] = "Choose active or archived."

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -14,13 +13,10 @@ import (
 
 // taskTitleErr validates a task title ("" when fine).
 func taskTitleErr(title string) string {
-	switch {
-	case title == "":
+	if title == "" {
 		return "Enter a title."
-	case utf8.RuneCountInString(title) > 200:
-		return "Use at most 200 characters."
 	}
-	return ""
+	return textError(title, true, 200, false)
 }
 
 // projectView loads the URL's project, its tasks and the organization's

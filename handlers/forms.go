@@ -1,0 +1,26 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// textError checks one text field and returns the message to show, or "".
+// Besides length it refuses invalid UTF-8 and control characters (Postgres
+// refuses NUL in text; the others have no business in names), so a value
+// that passes can always be stored and shown.
+func textError(s string, required bool, max int, multiline bool) string {
+	switch {
+	case s == "" && required:
+		return "This field is required."
+	case !utf8.ValidString(s):
+		return "Use valid text."
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("Use at most %d characters.", max)
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) }) >= 0:
+		return "Remove the control characters."
+	}
+	return ""
+}
