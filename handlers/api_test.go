@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clerk/clerk-sdk-go/v2"
-	"github.com/clerk/clerk-sdk-go/v2/session"
-
 	"example.com/saas/internal/apptest"
 )
 
@@ -37,33 +34,11 @@ func startSynced(t *testing.T) *apptest.Stack {
 	return s
 }
 
-// apiToken mints a session token for userID with orgID active ("" for
-// none), through the emulator's Backend API (active_organization_id is its
-// extension; the SDK cannot send it).
+// apiToken mints a session token for userID with orgID active ("" for none).
 func apiToken(t *testing.T, s *apptest.Stack, userID, orgID string) string {
 	t.Helper()
-	body := map[string]string{"user_id": userID}
-	if orgID != "" {
-		body["active_organization_id"] = orgID
-	}
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, s.EmuURL+"/v1/sessions", bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+s.Emu.SecretKey())
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var sess struct{ ID string }
-	if err := json.NewDecoder(resp.Body).Decode(&sess); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("create session: %d %v", resp.StatusCode, err)
-	}
-	tok, err := session.NewClient(s.ClientConfig()).CreateToken(t.Context(), &session.CreateTokenParams{ID: sess.ID, ExpiresInSeconds: clerk.Int64(600)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.JWT
+	_, tok := s.Session(t, userID, orgID)
+	return tok
 }
 
 // apiCall sends a JSON request with the token and decodes the answer into

@@ -4,11 +4,14 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -20,6 +23,7 @@ import (
 	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/session"
 	"gorm.io/gorm"
 
 	"example.com/saas/internal/app"
@@ -39,6 +43,7 @@ type Stack struct {
 	DBURL string
 	// Logs holds everything the app logged.
 	Logs *SyncBuffer
+	vars map[string]string
 	// FrontendRequests counts requests to the emulator's Frontend API and
 	// hosted pages (handshakes, sign-in), which Stats does not count.
 	FrontendRequests atomic.Int64
@@ -48,6 +53,9 @@ type Stack struct {
 type Options struct {
 	// Env overrides app settings.
 	Env map[string]string
+	// DatabaseURL, when set, turns the fresh test database's URL into the
+	// one the app connects with (for example through PgBouncer).
+	DatabaseURL func(direct string) string
 }
 
 var (
@@ -97,7 +105,7 @@ func Start(t testing.TB, opts Options) *Stack {
 	vars := map[string]string{
 		"PORT":                         strconv.Itoa(port),
 		"BASE_URL":                     s.URL,
-		"DATABASE_URL":                 s.DBURL,
+		"DATABASE_URL":                 appDatabaseURL(opts, s.DBURL),
 		"SESSION_SECRET":               "test-session-secret-0123456789abcdef",
 		"METRICS_ADDR":                 "off",
 		"CLERK_SECRET_KEY":             emu.SecretKey(),
@@ -109,6 +117,38 @@ func Start(t testing.TB, opts Options) *Stack {
 	for k, v := range opts.Env {
 		vars[k] = v
 	}
+	s.vars = vars
+	s.startApp(t, vars)
+	emu.DeliverSeed() // as make run does: the app learns the seeded users
+	return s
+}
+
+func appDatabaseURL(opts Options, direct string) string {
+	if opts.DatabaseURL != nil {
+		return opts.DatabaseURL(direct)
+	}
+	return direct
+}
+
+// StartInstance starts another app instance on a free port with the same
+// database, emulator and secrets (overridden by env), as a second instance
+// behind a load balancer would run, and returns its base URL.
+func (s *Stack) StartInstance(t testing.TB, env map[string]string) string {
+	t.Helper()
+	vars := maps.Clone(s.vars)
+	port := freePort(t)
+	vars["PORT"] = strconv.Itoa(port)
+	vars["BASE_URL"] = "http://localhost:" + strconv.Itoa(port)
+	for k, v := range env {
+		vars[k] = v
+	}
+	s.startApp(t, vars)
+	return vars["BASE_URL"]
+}
+
+// startApp runs app.Run with vars until the test ends.
+func (s *Stack) startApp(t testing.TB, vars map[string]string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
@@ -121,7 +161,6 @@ func Start(t testing.TB, opts Options) *Stack {
 	go func() { done <- app.Run(ctx, []string{"serve"}, env) }()
 	select {
 	case <-ready:
-		emu.DeliverSeed() // as make run does: the app learns the seeded users
 	case err := <-done:
 		cancel()
 		t.Fatalf("app did not start: %v\n%s", err, s.Logs)
@@ -135,7 +174,6 @@ func Start(t testing.TB, opts Options) *Stack {
 			t.Errorf("app stopped with %v", err)
 		}
 	})
-	return s
 }
 
 func (s *Stack) countFrontend(h http.Handler) http.Handler {
@@ -155,6 +193,45 @@ func (s *Stack) ClientConfig() *clerk.ClientConfig {
 		Key: clerk.String(s.Emu.SecretKey()),
 		URL: clerk.String(s.EmuURL + "/v1"),
 	}}
+}
+
+// Seeded users and organizations of the emulator (internal/clerkdev/seed.go).
+const (
+	Alice  = "user_2alice000000000000000000000" // admin of acme, member of globex
+	Bob    = "user_2bob00000000000000000000000" // member of acme
+	Carol  = "user_2carol000000000000000000000" // admin of globex
+	Acme   = "org_2acme0000000000000000000000"
+	Globex = "org_2globex00000000000000000000"
+)
+
+// Session creates a Clerk session for userID with orgID active ("" for
+// none) through the emulator's Backend API (active_organization_id is the
+// emulator's extension), and returns its id and a session token valid for
+// ten minutes.
+func (s *Stack) Session(t testing.TB, userID, orgID string) (sessionID, token string) {
+	t.Helper()
+	body := map[string]string{"user_id": userID}
+	if orgID != "" {
+		body["active_organization_id"] = orgID
+	}
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, s.EmuURL+"/v1/sessions", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+s.Emu.SecretKey())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sess struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&sess); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("create session: %d %v", resp.StatusCode, err)
+	}
+	tok, err := session.NewClient(s.ClientConfig()).CreateToken(context.Background(), &session.CreateTokenParams{ID: sess.ID, ExpiresInSeconds: clerk.Int64(600)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess.ID, tok.JWT
 }
 
 // Browser returns an HTTP client with a cookie jar that behaves like a page

@@ -39,7 +39,7 @@ type Config struct {
 	// requests per second; 0 turns a limit off.
 	APIRateLimit     float64
 	WebhookRateLimit float64
-	Clerk         Clerk
+	Clerk            Clerk
 }
 
 // Clerk holds the Clerk instance settings.
