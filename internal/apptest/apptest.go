@@ -24,6 +24,8 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/session"
+	"github.com/go-jose/go-jose/v3"
+	josejwt "github.com/go-jose/go-jose/v3/jwt"
 	"gorm.io/gorm"
 
 	"example.com/saas/internal/app"
@@ -232,6 +234,29 @@ func (s *Stack) Session(t testing.TB, userID, orgID string) (sessionID, token st
 		t.Fatal(err)
 	}
 	return sess.ID, tok.JWT
+}
+
+// SignToken signs claims with the emulator's current key (kid
+// ins_clerkdev_1), for tokens Clerk would never issue: expired, future,
+// another issuer or azp. Claims not given default to a valid session token
+// of alice.
+func (s *Stack) SignToken(t testing.TB, claims map[string]any) string {
+	t.Helper()
+	now := time.Now().Unix()
+	c := map[string]any{"iss": s.EmuURL, "sub": Alice, "sid": "sess_forged", "iat": now, "nbf": now - 10, "exp": now + 60, "v": 2}
+	for k, v := range claims {
+		c[k] = v
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: signingKey(t)},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", clerkdev.InstanceID+"_1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := josejwt.Signed(signer).Claims(c).CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // Browser returns an HTTP client with a cookie jar that behaves like a page
