@@ -19,7 +19,9 @@ func textError(s string, required bool, max int, multiline bool) string {
 		return "Use valid text."
 	case utf8.RuneCountInString(s) > max:
 		return fmt.Sprintf("Use at most %d characters.", max)
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) }) >= 0:
+	case strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	}) >= 0:
 		return "Remove the control characters."
 	}
 	return ""

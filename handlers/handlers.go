@@ -78,6 +78,14 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request, title string) vi
 	return p
 }
 
+// orgPage is page for a page inside the request's organization: active
+// names the side-navigation entry, which also heads the breadcrumbs.
+func (h *Handlers) orgPage(w http.ResponseWriter, r *http.Request, title, active string) views.Page {
+	p := h.page(w, r, title)
+	p.Active = active
+	return p
+}
+
 // orgNav fills the organization switcher from the local tables and, on a
 // tenant page, the side navigation's organization.
 func (h *Handlers) orgNav(r *http.Request, p *views.Page, userID string) {
@@ -157,9 +165,12 @@ func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error
 		return
 	}
 	reqID, _ := models.RequestIDFrom(r.Context())
-	h.render(w, r, he.status, views.ErrorPage(h.page(w, r, statusTitle(he.status)), views.ErrorView{
-		Status: he.status, Title: statusTitle(he.status), Message: he.message, RequestID: reqID,
-	}))
+	ev := views.ErrorView{Status: he.status, Title: statusTitle(he.status), Message: he.message, RequestID: reqID}
+	var pe *models.PermissionError
+	if errors.As(err, &pe) {
+		ev.Permission = pe.Permission
+	}
+	h.render(w, r, he.status, views.ErrorPage(h.page(w, r, statusTitle(he.status)), ev))
 }
 
 // RenderError is renderError for middleware (recovery, auth) that must answer

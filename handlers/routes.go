@@ -129,6 +129,7 @@ func (h *Handlers) protectedRoutes(mux *http.ServeMux, requireUser func(http.Han
 	handle("GET /app", h.openApp)
 	handle("GET /orgs", h.listOrgs)
 	handle("POST /orgs", h.createOrg)
+	handle("GET /account", h.showAccount)
 
 	// JSON API (Bearer tokens).
 	handle("GET /api/v1/me", h.apiMe)
@@ -182,6 +183,15 @@ func (h *Handlers) tenantRoutes() []tenantRoute {
 		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/toggle", manage, h.toggleTask},
 		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/assign", manage, h.assignTask},
 		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/delete", manage, h.deleteTask},
+		{"GET /orgs/{slug}/members", models.PermMembershipsRead, h.listMembers},
+		{"POST /orgs/{slug}/members/invitations", models.PermMembershipsManage, h.createInvitation},
+		{"POST /orgs/{slug}/members/invitations/{invitationID}/revoke", models.PermMembershipsManage, h.revokeInvitation},
+		{"POST /orgs/{slug}/members/{userID}/role", models.PermMembershipsManage, h.updateMemberRole},
+		{"POST /orgs/{slug}/members/{userID}/remove", models.PermMembershipsManage, h.removeMember},
+		{"GET /orgs/{slug}/settings", models.PermProfileManage, h.showSettings},
+		{"POST /orgs/{slug}/settings", models.PermProfileManage, h.updateSettings},
+		{"POST /orgs/{slug}/settings/delete", models.PermProfileDelete, h.deleteOrg},
+		{"GET /orgs/{slug}/audit", "", h.listAudit},
 
 		// JSON API: the token's active organization.
 		{"GET /api/v1/members", models.PermMembershipsRead, h.apiListMembers},

@@ -31,6 +31,7 @@ const (
 	PermMembershipsRead   = "org:sys_memberships:read"
 	PermMembershipsManage = "org:sys_memberships:manage"
 	PermProfileManage     = "org:sys_profile:manage"
+	PermProfileDelete     = "org:sys_profile:delete"
 )
 
 // Can reports whether the tenant's user holds permission: admins hold every

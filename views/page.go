@@ -2,7 +2,10 @@
 // with display-ready fields; they never query the database.
 package views
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // AssetURLs builds cache-busting URLs for files under static/.
 type AssetURLs interface {
@@ -16,8 +19,9 @@ type Page struct {
 	User    *UserNav
 	Flashes []Flash
 	// Org is the organization the page belongs to, if any; Orgs fills the switcher.
-	Org         *OrgNav
-	Orgs        []OrgNav
+	Org  *OrgNav
+	Orgs []OrgNav
+	// Breadcrumbs overrides the trail derived from Org, Active and Title.
 	Breadcrumbs []Crumb
 	// Active names the side-navigation entry to highlight.
 	Active string
@@ -32,18 +36,35 @@ type UserNav struct {
 }
 
 // Initials are shown when the user has no image.
-func (u UserNav) Initials() string {
+func (u UserNav) Initials() string { return Initials(u.Name, u.Email) }
+
+// Initials are up to two capital letters from name, else from email.
+func Initials(name, email string) string {
 	var out []rune
-	for _, f := range strings.Fields(u.Name) {
-		out = append(out, []rune(strings.ToUpper(f))[0])
+	for _, f := range strings.Fields(name) {
+		r := []rune(f)[0]
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			continue
+		}
+		out = append(out, unicode.ToUpper(r))
 		if len(out) == 2 {
 			break
 		}
 	}
-	if len(out) == 0 && u.Email != "" {
-		out = append(out, []rune(strings.ToUpper(u.Email))[0])
+	if len(out) == 0 && email != "" {
+		out = append(out, unicode.ToUpper([]rune(email)[0]))
+	}
+	if len(out) == 0 {
+		return "?"
 	}
 	return string(out)
+}
+
+// loadableImage reports whether an avatar URL may be shown under the CSP
+// (img-src 'self' data: https:); others (such as the local Clerk emulator's
+// http images) fall back to initials instead of a blocked image.
+func loadableImage(u string) bool {
+	return strings.HasPrefix(u, "https://") || (strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//"))
 }
 
 // OrgNav is an organization in the switcher and side navigation.
@@ -66,6 +87,37 @@ type Crumb struct {
 	URL   string
 }
 
+// sections are the side navigation's entries: key, label, path under the org.
+var sections = []struct{ key, label, path string }{
+	{"dashboard", "Dashboard", ""},
+	{"projects", "Projects", "/projects"},
+	{"members", "Members", "/members"},
+	{"audit", "Audit log", "/audit"},
+	{"settings", "Settings", "/settings"},
+}
+
+// crumbs is the breadcrumb trail: Breadcrumbs when set, else on an
+// organization's page "Org / Section / Title" (the current page last,
+// without a link).
+func (p Page) crumbs() []Crumb {
+	if len(p.Breadcrumbs) > 0 || p.Org == nil || p.Active == "" || p.Active == "dashboard" {
+		return p.Breadcrumbs
+	}
+	base := "/orgs/" + p.Org.Slug
+	out := []Crumb{{Label: p.Org.Name, URL: base}}
+	for _, s := range sections {
+		if s.key != p.Active {
+			continue
+		}
+		out = append(out, Crumb{Label: s.label, URL: base + s.path})
+		if p.Title == s.label || p.Title == "" {
+			out[len(out)-1].URL = ""
+			return out
+		}
+	}
+	return append(out, Crumb{Label: p.Title})
+}
+
 func (p Page) asset(name string) string {
 	if p.Assets == nil {
 		return "/static/" + name
@@ -74,8 +126,14 @@ func (p Page) asset(name string) string {
 }
 
 func (p Page) title() string {
-	if p.Title == "" {
+	switch {
+	case p.Title == "":
 		return "SaaS Starter"
+	case p.Org != nil && p.Title != p.Org.Name:
+		return p.Title + " · " + p.Org.Name + " · SaaS Starter"
+	default:
+		return p.Title + " · SaaS Starter"
 	}
-	return p.Title + " · SaaS Starter"
 }
+
+func joinSpace(s []string) string { return strings.Join(s, " ") }
