@@ -14,7 +14,7 @@ import (
 // audit events, in one tenant transaction.
 func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
-	v := views.DashboardView{Slug: t.Slug}
+	v := views.DashboardView{Slug: t.Slug, CanManage: t.Can(models.PermProjectsManage)}
 	err := h.inTenant(r, func(tx *gorm.DB) error {
 		var err error
 		if v.Projects, err = models.CountProjects(r.Context(), tx); err != nil {

@@ -90,7 +90,7 @@ func (h *Handlers) orgPage(w http.ResponseWriter, r *http.Request, title, active
 // tenant page, the side navigation's organization.
 func (h *Handlers) orgNav(r *http.Request, p *views.Page, userID string) {
 	if t, ok := models.TenantFrom(r.Context()); ok {
-		p.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: roleLabel(t.Role), IsAdmin: t.IsAdmin()}
+		p.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: roleLabel(t.Role), IsAdmin: t.IsAdmin(), CanManageSettings: t.Can(models.PermProfileManage)}
 	}
 	orgs, err := models.OrganizationsForUser(r.Context(), h.DB, userID)
 	if err != nil {

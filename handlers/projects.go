@@ -76,6 +76,9 @@ func (h *Handlers) listProjects(w http.ResponseWriter, r *http.Request) {
 	if page.NextCursor != "" {
 		v.NextURL = projectsURL(t.Slug) + "?" + url.Values{"q": {q}, "cursor": {page.NextCursor}}.Encode()
 	}
+	if r.URL.Query().Get("cursor") != "" {
+		v.FirstURL = projectsURL(t.Slug) + "?" + url.Values{"q": {q}}.Encode()
+	}
 	p := h.page(w, r, "Projects")
 	p.Active = "projects"
 	h.render(w, r, http.StatusOK, views.Projects(p, v))

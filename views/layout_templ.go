@@ -1063,7 +1063,7 @@ func sideNav(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.Org.IsAdmin {
+		if p.Org.CanManageSettings {
 			templ_7745c5c3_Err = navItem(p, "settings", "Settings", "/orgs/"+p.Org.Slug+"/settings").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -73,6 +73,8 @@ type OrgNav struct {
 	Slug    string
 	Role    string
 	IsAdmin bool
+	// CanManageSettings shows the Settings entry (org:sys_profile:manage).
+	CanManageSettings bool
 }
 
 // Flash is a one-time message shown after a redirect.

@@ -36,7 +36,7 @@ func texts(doc *goquery.Document, sel string) []string {
 }
 
 func orgPage(active, title string, admin bool) Page {
-	org := OrgNav{Name: "Acme Inc", Slug: "acme", Role: "admin", IsAdmin: admin}
+	org := OrgNav{Name: "Acme Inc", Slug: "acme", Role: "admin", IsAdmin: admin, CanManageSettings: admin}
 	if !admin {
 		org.Role = "member"
 	}
