@@ -6,6 +6,8 @@ package devpg
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -65,12 +67,49 @@ func Ensure(ctx context.Context, c Cluster) error {
 	if err != nil {
 		return err
 	}
+	if c.Dir, err = serverDir(c.Dir, cred); err != nil {
+		return err
+	}
 	if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		if err := initdb(ctx, bin, c.Dir, cred); err != nil {
 			return err
 		}
 	}
 	return start(ctx, bin, c, cred)
+}
+
+// serverDir is where the server keeps its files. As root the server runs as
+// another user, who may be unable to reach a checkout under, say, /root;
+// then the cluster lives in a temporary directory that user can reach, and
+// dir becomes a symlink to it.
+func serverDir(dir string, cred *syscall.Credential) (string, error) {
+	if cred == nil {
+		return dir, nil
+	}
+	if target, err := os.Readlink(dir); err == nil {
+		return target, nil // an earlier run moved it
+	}
+	if canEnter(filepath.Dir(dir), cred) {
+		return dir, nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(abs))
+	alt := filepath.Join(os.TempDir(), "saas-postgres-"+hex.EncodeToString(sum[:6]))
+	if err := os.Symlink(alt, dir); err != nil && !errors.Is(err, os.ErrExist) {
+		return "", fmt.Errorf("link %s to %s: %w", dir, alt, err)
+	}
+	return alt, nil
+}
+
+// canEnter reports whether the user of cred can change into dir.
+func canEnter(dir string, cred *syscall.Credential) bool {
+	cmd := exec.Command("/bin/sh", "-c", `cd "$1"`, "sh", dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	cmd.Dir = "/"
+	return cmd.Run() == nil
 }
 
 // Stop stops the cluster if it runs (used by `make run` on Ctrl-C when it
@@ -82,6 +121,9 @@ func Stop(ctx context.Context, c Cluster) error {
 	}
 	cred, err := runAs(c.Dir)
 	if err != nil {
+		return err
+	}
+	if c.Dir, err = serverDir(c.Dir, cred); err != nil {
 		return err
 	}
 	return run(ctx, cred, filepath.Join(bin, "pg_ctl"), "-D", c.Dir, "-m", "fast", "-w", "stop")
