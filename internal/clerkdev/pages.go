@@ -256,6 +256,13 @@ func (s *Server) stylesheet(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, pageCSS)
 }
 
+// favicon marks the hosted pages as the emulator's (an orange "C").
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	fmt.Fprint(w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#ea580c"/><text x="16" y="22" font-family="sans-serif" font-size="16" font-weight="700" text-anchor="middle" fill="#fff">C</text></svg>`)
+}
+
 // avatar serves a generated SVG for the image_url of users and organizations.
 func (s *Server) avatar(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimSuffix(r.PathValue("file"), ".svg")

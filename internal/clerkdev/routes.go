@@ -64,6 +64,8 @@ func (s *Server) routes() http.Handler {
 		writeJSON(w, http.StatusOK, s.Deliveries())
 	})
 	mux.HandleFunc("GET /__clerkdev/style.css", s.stylesheet)
+	mux.HandleFunc("GET /__clerkdev/favicon.svg", s.favicon)
+	mux.HandleFunc("GET /favicon.ico", s.favicon) // browsers ask for it on every page
 	mux.HandleFunc("GET /__clerkdev/img/{file}", s.avatar)
 	return mux
 }

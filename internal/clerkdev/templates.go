@@ -14,6 +14,7 @@ const pageHTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · Clerk emulator</title>
 <link rel="stylesheet" href="/__clerkdev/style.css">
+<link rel="icon" href="/__clerkdev/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <main class="card" data-testid="clerkdev-{{.Mode}}">
