@@ -356,3 +356,29 @@ func TestHandshakeURLAndStripping(t *testing.T) {
 		t.Errorf("StripProtocolParams = %s", got)
 	}
 }
+
+// TestVerifiedTokensExpireFromTheCache: a token verified once is not
+// re-verified while valid, and is refused once it expires.
+func TestVerifiedTokensExpireFromTheCache(t *testing.T) {
+	k, _ := keys(t)
+	now := time.Now()
+	var fetches atomic.Int32
+	cache := NewJWKSCache(func(context.Context) (*clerk.JSONWebKeySet, error) {
+		fetches.Add(1)
+		return &clerk.JSONWebKeySet{Keys: []*clerk.JSONWebKey{jwkOf(k, "kid1")}}, nil
+	})
+	v := &Verifier{Keys: cache, ProxyURL: issuer, Now: func() time.Time { return now }}
+	tok := sign(t, k, "kid1", claimsAt(now, map[string]any{"azp": nil}))
+	for range 3 {
+		if _, err := v.Verify(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(v.verified.m) != 1 {
+		t.Errorf("cache holds %d tokens, want 1", len(v.verified.m))
+	}
+	now = now.Add(66 * time.Second) // exp (60 s) + leeway (5 s) + 1
+	if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired cached token = %v, want ErrExpired", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
@@ -34,11 +35,22 @@ type Verifier struct {
 	// (a native app, a service) is accepted, as in clerk-sdk-go's middleware.
 	AuthorizedParties []string
 	Now               func() time.Time
+
+	verified verifiedCache
 }
 
 // Verify checks the token's signature, algorithm, issuer, azp and times and
 // returns its claims (v1 and v2 claim formats).
+//
+// The returned claims may be shared with other callers: treat them as read-only.
 func (v *Verifier) Verify(ctx context.Context, token string) (*clerk.SessionClaims, error) {
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	if c, ok := v.verified.get(token, now); ok {
+		return c, nil
+	}
 	parsed, err := josejwt.ParseSigned(token)
 	if err != nil || len(parsed.Headers) == 0 {
 		return nil, ErrMalformed
@@ -66,7 +78,57 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*clerk.SessionClai
 	if claims.Subject == "" || claims.SessionID == "" {
 		return nil, fmt.Errorf("%w: no sub or sid", ErrMalformed)
 	}
+	if claims.Expiry != nil {
+		v.verified.put(token, claims, time.Unix(*claims.Expiry, 0), now)
+	}
 	return claims, nil
+}
+
+// verifiedCache remembers tokens whose signature, issuer and azp were
+// checked, until they expire: a session token is sent with every request of
+// its minute, and RSA verification is most of the cost of authentication.
+// Expiry is checked again on every hit; revocation is not this cache's
+// business (the middleware checks it on every request).
+type verifiedCache struct {
+	mu sync.Mutex
+	m  map[string]verifiedToken
+}
+
+type verifiedToken struct {
+	claims *clerk.SessionClaims
+	exp    time.Time
+}
+
+// maxVerified bounds the cache's memory (a few MB at most).
+const maxVerified = 4096
+
+func (c *verifiedCache) get(token string, now time.Time) (*clerk.SessionClaims, bool) {
+	c.mu.Lock()
+	e, ok := c.m[token]
+	c.mu.Unlock()
+	if !ok || now.After(e.exp.Add(Leeway)) {
+		return nil, false
+	}
+	return e.claims, true
+}
+
+func (c *verifiedCache) put(token string, claims *clerk.SessionClaims, exp, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]verifiedToken)
+	}
+	if len(c.m) >= maxVerified {
+		for k, e := range c.m {
+			if now.After(e.exp.Add(Leeway)) {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= maxVerified {
+			clear(c.m)
+		}
+	}
+	c.m[token] = verifiedToken{claims: claims, exp: exp}
 }
 
 func (v *Verifier) authorizedParty(azp string) bool {
