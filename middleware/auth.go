@@ -111,16 +111,21 @@ func (a *Auth) fromCookies(w http.ResponseWriter, r *http.Request) (*models.Iden
 	case token == "":
 		return a.fromAppSession(app), "client-uat-but-no-session-token"
 	}
-	if iat, ok := clerkauth.IssuedAt(token); ok && iat < uat {
-		return nil, "session-token-iat-before-client-uat"
-	}
+	// A token older than the client's last change (a sign-in or sign-out
+	// since) is stale even if valid. The check follows verification, which
+	// is cached per token, so the hot path parses the token only once.
 	claims, err := a.Verifier.Verify(r.Context(), token)
 	switch {
+	case err == nil && claims.IssuedAt != nil && *claims.IssuedAt < uat:
+		return nil, "session-token-iat-before-client-uat"
 	case err == nil:
 		id := identityFrom(claims, "cookie")
 		a.rememberVerified(w, r, app, id)
 		return &id, ""
 	case errors.Is(err, clerkauth.ErrExpired):
+		if iat, ok := clerkauth.IssuedAt(token); ok && iat < uat {
+			return nil, "session-token-iat-before-client-uat"
+		}
 		return a.fromAppSession(app), "session-token-expired"
 	case errors.Is(err, clerkauth.ErrNotYet):
 		return nil, "session-token-nbf"
