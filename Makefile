@@ -66,5 +66,10 @@ rename: ## Rename the Go module: make rename MODULE=example.com/acme/app
 	@test -n "$(MODULE)" || (echo "usage: make rename MODULE=example.com/acme/app"; exit 2)
 	$(GO) run ./cmd/rename $(MODULE)
 
+.PHONY: resource
+resource: ## Scaffold a tenant resource: make resource NAME=invoice FIELDS="number:string amount:int due:date"
+	@test -n "$(NAME)" || (echo 'usage: make resource NAME=invoice FIELDS="number:string amount:int due:date"'; exit 2)
+	$(GO) run ./cmd/resource -name $(NAME) -fields "$(FIELDS)"
+
 docker: ## Build the production image (needs a Docker engine)
 	docker build -t saas-starter .

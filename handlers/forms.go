@@ -7,14 +7,15 @@ import (
 	"unicode/utf8"
 )
 
-// textError checks one text field and returns the message to show, or "".
+// fieldError checks one text field and returns the message to show, or "".
+// missing is the message for an empty value ("" makes the field optional).
 // Besides length it refuses invalid UTF-8 and control characters (Postgres
 // refuses NUL in text; the others have no business in names), so a value
 // that passes can always be stored and shown.
-func textError(s string, required bool, max int, multiline bool) string {
+func fieldError(s, missing string, max int, multiline bool) string {
 	switch {
-	case s == "" && required:
-		return "This field is required."
+	case s == "":
+		return missing
 	case !utf8.ValidString(s):
 		return "Use valid text."
 	case utf8.RuneCountInString(s) > max:

@@ -68,9 +68,7 @@ type orgForm struct {
 // Validate returns the form's field errors.
 func (f orgForm) Validate() map[string]string {
 	errs := map[string]string{}
-	if f.Name == "" {
-		errs["name"] = "Enter a name."
-	} else if msg := textError(f.Name, true, 100, false); msg != "" {
+	if msg := fieldError(f.Name, "Enter a name.", 100, false); msg != "" {
 		errs["name"] = msg
 	}
 	return errs

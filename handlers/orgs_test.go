@@ -158,13 +158,20 @@ func TestCrossTenantRoutes(t *testing.T) {
 func TestMemberPermissions(t *testing.T) {
 	s := startSynced(t)
 	follow, noFollow := pageClient(t, s, "bob@example.com")
+	bobAPI := apiToken(t, s, bobID, acmeID)
 	member := models.Tenant{Role: models.RoleMember, Permissions: models.DefaultPermissions(models.RoleMember)}
 	for _, rt := range handlers.TenantRoutes() {
 		if rt.Permission == "" || member.Can(rt.Permission) || strings.Contains(rt.Pattern, "{id}") {
 			continue
 		}
 		method, path := fillPattern(rt.Pattern, "acme", "", "")
-		code, raw, _ := send(t, s, noFollow, method, path, url.Values{})
+		var code int
+		var raw string
+		if strings.HasPrefix(path, "/api/") {
+			code, raw = apiCall(t, s, bobAPI, method, path, map[string]any{}, nil)
+		} else {
+			code, raw, _ = send(t, s, noFollow, method, path, url.Values{})
+		}
 		if code != http.StatusForbidden || !strings.Contains(raw, rt.Permission) {
 			t.Errorf("bob %s = %d, want 403 naming %s", rt.Pattern, code, rt.Permission)
 		}

@@ -22,12 +22,10 @@ type projectForm struct {
 // constraints in the database.
 func (f projectForm) Validate() map[string]string {
 	errs := map[string]string{}
-	if f.Name == "" {
-		errs["name"] = "Enter a name."
-	} else if msg := textError(f.Name, true, 100, false); msg != "" {
+	if msg := fieldError(f.Name, "Enter a name.", 100, false); msg != "" {
 		errs["name"] = msg
 	}
-	if msg := textError(f.Description, false, 2000, true); msg != "" {
+	if msg := fieldError(f.Description, "", 2000, true); msg != "" {
 		errs["description"] = msg
 	}
 	if f.Status != models.StatusActive && f.Status != models.StatusArchived {

@@ -46,13 +46,13 @@ const (
 //  4. SecurityHeaders: set before any handler writes.
 //  5. CrossOriginProtection: refuses cross-site unsafe requests (CSRF) before
 //     they reach handlers or authentication.
-//  6. Auth (all but the machine routes): who is asking; it may answer with
-//     a handshake redirect for page loads. The webhook route has its own
-//     per-address rate limit instead.
-//  7. LimitBody and Timeout (all but the machine routes): bounded request
-//     bodies and a deadline every database call inherits.
+//  6. Timeout and LimitBody (all but the machine routes): a deadline every
+//     database call inherits, and bounded request bodies.
+//  7. Auth: who is asking; it may answer with a handshake redirect for page
+//     loads. The webhook route has its own per-address rate limit instead.
 //  8. The API rate limit (per user, after Auth has named the user).
-//  9. RequireUser (protected routes): no identity, no entry.
+//  9. RequireUser (protected routes): no identity, no entry; then, for
+//     tenant routes, the organization and the route's permission.
 func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux := http.NewServeMux()
 	// Machine routes: no user, no handshake.
@@ -204,6 +204,8 @@ func (h *Handlers) tenantRoutes() []tenantRoute {
 		{"POST /api/v1/projects/{id}/tasks", manage, h.apiCreateTask},
 		{"PATCH /api/v1/projects/{id}/tasks/{taskID}", manage, h.apiUpdateTask},
 		{"DELETE /api/v1/projects/{id}/tasks/{taskID}", manage, h.apiDeleteTask},
+
+		// scaffold:routes — `make resource` adds a resource's routes above this line.
 	}
 }
 

@@ -37,7 +37,10 @@ func protectedRoutes() []string {
 // bad credential: each is refused (401 for the API, a redirect to sign-in
 // for pages), nothing is written, and the refusal is logged without the token.
 func TestSecuritySuiteBadCredentials(t *testing.T) {
-	s := startSynced(t)
+	// Every refusal here comes from one address: without the API rate
+	// limit, each one reaches authentication (the limit has its own tests).
+	s := apptest.Start(t, apptest.Options{Env: map[string]string{"API_RATE_LIMIT": "0"}})
+	s.WaitForWebhooks(t)
 	alice := apiToken(t, s, aliceID, acmeID)
 	var project apiProject
 	if code, raw := apiCall(t, s, alice, "POST", "/api/v1/projects", map[string]any{"name": "Guarded"}, &project); code != 201 {

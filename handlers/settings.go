@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
@@ -33,13 +31,8 @@ type settingsForm struct {
 // Validate returns the form's field errors.
 func (f settingsForm) Validate() map[string]string {
 	errs := map[string]string{}
-	switch {
-	case f.Name == "":
-		errs["name"] = "Enter a name."
-	case utf8.RuneCountInString(f.Name) > 100:
-		errs["name"] = "Use at most 100 characters."
-	case !utf8.ValidString(f.Name) || strings.IndexFunc(f.Name, unicode.IsControl) >= 0:
-		errs["name"] = "Use plain text, without control characters."
+	if msg := fieldError(f.Name, "Enter a name.", 100, false); msg != "" {
+		errs["name"] = msg
 	}
 	switch {
 	case f.Slug == "":

@@ -13,10 +13,7 @@ import (
 
 // taskTitleErr validates a task title ("" when fine).
 func taskTitleErr(title string) string {
-	if title == "" {
-		return "Enter a title."
-	}
-	return textError(title, true, 200, false)
+	return fieldError(title, "Enter a title.", 200, false)
 }
 
 // projectView loads the URL's project, its tasks and the organization's

@@ -93,6 +93,7 @@ type Crumb struct {
 var sections = []struct{ key, label, path string }{
 	{"dashboard", "Dashboard", ""},
 	{"projects", "Projects", "/projects"},
+	// scaffold:nav — `make resource` adds a resource's section above this line.
 	{"members", "Members", "/members"},
 	{"audit", "Audit log", "/audit"},
 	{"settings", "Settings", "/settings"},
