@@ -3,7 +3,7 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: fuzz help run test e2e generate templ css lint fmt migrate bench dev clean-db rename docker
+.PHONY: soak fuzz help run test e2e generate templ css lint fmt migrate bench dev clean-db rename docker
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,9 @@ bench: ## Benchmarks of the hot paths (see docs/performance.md)
 clean-db: ## Stop and delete the project-local Postgres cluster
 	-$(GO) run ./cmd/dev stop-db
 	rm -rf .data
+
+soak: ## Soak: 5 min of mixed traffic; fails on any error or goroutine/heap growth (SOAK_FLAGS="-duration 60s")
+	$(GO) run ./cmd/soak $(SOAK_FLAGS)
 
 rename: ## Rename the Go module: make rename MODULE=example.com/acme/app
 	@test -n "$(MODULE)" || (echo "usage: make rename MODULE=example.com/acme/app"; exit 2)

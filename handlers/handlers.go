@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
+	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
 	"github.com/clerk/clerk-sdk-go/v2/organizationinvitation"
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
@@ -114,7 +115,11 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, c 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := c.Render(r.Context(), w); err != nil {
-		h.Log.ErrorContext(r.Context(), "render page", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
+		level := slog.LevelError
+		if r.Context().Err() != nil {
+			level = slog.LevelWarn // the client went away mid-page; nothing to fix here
+		}
+		h.Log.Log(r.Context(), level, "render page", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
 	}
 }
 
@@ -145,9 +150,22 @@ func classify(err error) httpError {
 		return httpError{http.StatusNotFound, "not_found", "We could not find that page. It may have moved, or you may not have access to it."}
 	case errors.Is(err, models.ErrForbidden), errors.Is(err, models.ErrNoTenant):
 		return httpError{http.StatusForbidden, "forbidden", "You do not have permission to do that."}
+	case clerkUnavailable(err):
+		return httpError{http.StatusServiceUnavailable, "clerk_unavailable", "We could not reach Clerk, our sign-in provider, so nothing was changed. Please try again in a moment."}
 	default:
 		return httpError{http.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again in a moment."}
 	}
+}
+
+// clerkUnavailable reports a Backend API call that got no answer (network
+// error, timeout) or a 5xx: Clerk is down, not the request wrong.
+func clerkUnavailable(err error) bool {
+	var apiErr *clerk.APIErrorResponse
+	if errors.As(err, &apiErr) {
+		return apiErr.HTTPStatusCode >= 500
+	}
+	var urlErr *url.Error
+	return errors.As(err, &urlErr)
 }
 
 // renderError is the one way from an error to a response: it logs 5xx at

@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -71,7 +72,9 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			a.redirectToHandshake(w, r, handshakeReason)
 			return
 		}
-		next.ServeHTTP(w, a.withIdentity(w, r, id))
+		if r, ok := a.withIdentity(w, r, id); ok {
+			next.ServeHTTP(w, r)
+		}
 	})
 }
 
@@ -83,7 +86,9 @@ func (a *Auth) serveBearer(w http.ResponseWriter, r *http.Request, token string,
 		return
 	}
 	id := identityFrom(claims, "bearer")
-	next.ServeHTTP(w, a.withIdentity(w, r, &id))
+	if r, ok := a.withIdentity(w, r, &id); ok {
+		next.ServeHTTP(w, r)
+	}
 }
 
 // fromCookies evaluates Clerk's cookie decision table (see
@@ -165,16 +170,18 @@ func (a *Auth) clearStaleAppSession(w http.ResponseWriter, r *http.Request, app 
 	}
 }
 
-// withIdentity checks revocation and returns r carrying the identity.
-func (a *Auth) withIdentity(w http.ResponseWriter, r *http.Request, id *models.Identity) *http.Request {
+// withIdentity checks revocation and returns r carrying the identity. When
+// the revocation list cannot be read it answers the request itself (ok is
+// false) with the 500 page: the session is neither vouched for nor treated
+// as signed out, which would send API clients a 401 and pages to sign-in.
+func (a *Auth) withIdentity(w http.ResponseWriter, r *http.Request, id *models.Identity) (_ *http.Request, ok bool) {
 	if id == nil {
-		return r
+		return r, true
 	}
 	revoked, err := a.Revoked(r.Context(), id.SessionID)
 	if err != nil {
-		// Fail closed: without the revocation list we cannot vouch for the session.
-		a.Log.ErrorContext(r.Context(), "check session revocation", append(LogAttrs(r.Context()), slog.Any("error", err))...)
-		return r
+		a.RenderError(w, r, fmt.Errorf("check session revocation: %w", err))
+		return r, false
 	}
 	if revoked {
 		a.refused(r, id.Source, errors.New("session revoked"))
@@ -182,10 +189,10 @@ func (a *Auth) withIdentity(w http.ResponseWriter, r *http.Request, id *models.I
 			a.Sessions.Clear(w, r)
 			http.SetCookie(w, &http.Cookie{Name: clerkauth.CookieSession, Path: "/", MaxAge: -1})
 		}
-		return r
+		return r, true
 	}
 	NoteUser(r.Context(), id.UserID)
-	return r.WithContext(models.WithIdentity(r.Context(), *id))
+	return r.WithContext(models.WithIdentity(r.Context(), *id)), true
 }
 
 // resolveHandshake applies a handshake payload returned by the Frontend API

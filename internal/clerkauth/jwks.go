@@ -55,15 +55,13 @@ func (c *JWKSCache) Key(ctx context.Context, kid string) (*clerk.JSONWebKey, err
 	fresh := c.now().Sub(c.fetchedAt) < c.MaxAge
 	mayRefresh := c.now().Sub(c.lastTry) >= c.MinRefresh
 	c.mu.RUnlock()
-	if ok && fresh {
+	if ok && (fresh || !mayRefresh) {
 		return key, nil
 	}
-	if !mayRefresh {
-		if ok {
-			return key, nil
-		}
-		return nil, fmt.Errorf("%w %q", ErrUnknownKey, kid)
-	}
+	// A missing kid always goes through refresh: it joins a fetch already in
+	// flight (the first requests after start, or after a key rotation, wait
+	// for it instead of failing), and refresh starts at most one fetch per
+	// MinRefresh, so a flood of forged kids still cannot hammer Clerk.
 	err := c.refresh(ctx)
 	c.mu.RLock()
 	key, ok = c.keys[kid]

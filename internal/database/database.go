@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,7 +56,9 @@ func OpenLazy(url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
 	if err != nil {
 		return nil, errors.New("parse DATABASE_URL: invalid connection string (value not shown)")
 	}
-	sqlDB := stdlib.OpenDB(*connConfig)
+	lost := &connLossWatch{}
+	connConfig.Tracer = lost
+	sqlDB := stdlib.OpenDB(*connConfig, stdlib.OptionShouldPing(lost.shouldPing))
 	sqlDB.SetMaxOpenConns(pool.MaxOpen)
 	sqlDB.SetMaxIdleConns(pool.MaxIdle)
 	sqlDB.SetConnMaxLifetime(pool.MaxLifetime)
@@ -72,6 +76,27 @@ func OpenLazy(url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
 		return nil, fmt.Errorf("open gorm: %w", err)
 	}
 	return db, nil
+}
+
+// connLossWatch notices when the server ends a connection (a restart, a
+// failover, pg_terminate_backend) and then has every pooled connection
+// pinged before reuse for a while, so the pool drops its other dead
+// connections instead of failing one request for each. Otherwise only
+// connections idle for over a second are pinged (pgx's default).
+type connLossWatch struct{ at atomic.Int64 }
+
+func (w *connLossWatch) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (w *connLossWatch) TraceQueryEnd(_ context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	if data.Err != nil && conn.IsClosed() {
+		w.at.Store(time.Now().UnixNano())
+	}
+}
+
+func (w *connLossWatch) shouldPing(_ context.Context, p stdlib.ShouldPingParams) bool {
+	return p.IdleDuration > time.Second || time.Since(time.Unix(0, w.at.Load())) < 10*time.Second
 }
 
 // Ping checks the connection within 5 seconds. pgx's error names the host,
@@ -98,10 +123,18 @@ func Close(db *gorm.DB) error {
 	return sqlDB.Close()
 }
 
+var hideRecordedParams sync.Once
+
 func newLogger(log *slog.Logger) logger.Interface {
 	if log == nil {
 		return logger.Discard
 	}
+	// gorm's Scan records its SQL through logger.Recorder, whose params
+	// filter is a package variable of its own: without this, raw queries
+	// (db.Raw(…).Scan) would be logged with their values inlined.
+	hideRecordedParams.Do(func() {
+		logger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }
+	})
 	// Only slow queries and errors other than "not found"; SQL values are never logged.
 	return logger.NewSlogLogger(log, logger.Config{
 		SlowThreshold:             200 * time.Millisecond,
