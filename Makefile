@@ -3,7 +3,7 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: soak fuzz help run test e2e generate templ css lint fmt migrate bench dev clean-db rename docker
+.PHONY: bench-scale soak fuzz help run test e2e generate templ css lint fmt migrate bench dev clean-db rename docker
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,8 +55,12 @@ migrate: ## Apply migrations to DATABASE_URL (go run . migrate up|down|status)
 dev: ## Live reload: templ watches views and proxies the app
 	$(GO) tool templ generate -path views --watch --proxy="http://localhost:8080" --cmd="$(GO) run ./cmd/dev"
 
-bench: ## Benchmarks of the hot paths (see docs/performance.md)
+bench: ## Go benchmarks of the hot paths, then the budget run against a bare Go baseline (docs/performance.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench $(BENCH_FLAGS)
+
+bench-scale: ## Tenant list latency: 10,000 organizations x 100 projects vs 1 (docs/performance.md)
+	$(GO) run ./bench -scale $(BENCH_FLAGS)
 
 clean-db: ## Stop and delete the project-local Postgres cluster
 	-$(GO) run ./cmd/dev stop-db

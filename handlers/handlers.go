@@ -3,13 +3,16 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/clerk/clerk-sdk-go/v2"
@@ -39,6 +42,9 @@ type Handlers struct {
 	Clerk Clerk
 	// BaseURL is the app's public URL.
 	BaseURL *url.URL
+
+	// pageBuffers holds rendered pages' buffers between requests.
+	pageBuffers sync.Pool
 	// DBTenantRole is the role every tenant transaction runs as
 	// (DB_TENANT_ROLE), so row-level security applies.
 	DBTenantRole string
@@ -72,10 +78,14 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request, title string) vi
 		return p
 	}
 	p.User = &views.UserNav{ID: id.UserID, Name: "Signed in"}
-	if u, err := models.GetUser(r.Context(), h.DB, id.UserID); err == nil {
+	u, orgs, err := models.UserAndOrganizations(r.Context(), h.DB, id.UserID)
+	if err != nil {
+		h.Log.WarnContext(r.Context(), "top bar", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
+	}
+	if u != nil {
 		p.User = &views.UserNav{ID: u.ID, Name: u.DisplayName(), Email: u.Email, ImageURL: u.ImageURL}
 	}
-	h.orgNav(r, &p, id.UserID)
+	h.orgNav(r, &p, orgs)
 	return p
 }
 
@@ -89,14 +99,9 @@ func (h *Handlers) orgPage(w http.ResponseWriter, r *http.Request, title, active
 
 // orgNav fills the organization switcher from the local tables and, on a
 // tenant page, the side navigation's organization.
-func (h *Handlers) orgNav(r *http.Request, p *views.Page, userID string) {
+func (h *Handlers) orgNav(r *http.Request, p *views.Page, orgs []models.UserOrganization) {
 	if t, ok := models.TenantFrom(r.Context()); ok {
 		p.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: roleLabel(t.Role), IsAdmin: t.IsAdmin(), CanManageSettings: t.Can(models.PermProfileManage)}
-	}
-	orgs, err := models.OrganizationsForUser(r.Context(), h.DB, userID)
-	if err != nil {
-		h.Log.WarnContext(r.Context(), "organization switcher", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
-		return
 	}
 	for _, o := range orgs {
 		if o.Slug != "" {
@@ -112,15 +117,33 @@ func roleLabel(role string) string {
 
 // render writes a templ component with status.
 func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := c.Render(r.Context(), w); err != nil {
+	// Rendered into a pooled buffer and sent in one write with its
+	// Content-Length: streaming templ's output made a write system call
+	// every 4 KB (a chunked response), and a failed render could only
+	// truncate a page whose status was already sent; now it is a 500.
+	buf, _ := h.pageBuffers.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= 1<<20 { // do not keep the odd huge page
+			buf.Reset()
+			h.pageBuffers.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		level := slog.LevelError
 		if r.Context().Err() != nil {
 			level = slog.LevelWarn // the client went away mid-page; nothing to fix here
 		}
 		h.Log.Log(r.Context(), level, "render page", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
 	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
 }
 
 // httpError is an error with the status and message a user may see.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -307,12 +308,14 @@ func (a *Auth) httpClient() *http.Client {
 
 func identityFrom(c *clerk.SessionClaims, source string) models.Identity {
 	return models.Identity{
-		UserID:         c.Subject,
-		SessionID:      c.SessionID,
-		OrgID:          c.ActiveOrganizationID,
-		OrgSlug:        c.ActiveOrganizationSlug,
-		OrgRole:        c.ActiveOrganizationRole,
-		OrgPermissions: c.ActiveOrganizationPermissions,
+		UserID:    c.Subject,
+		SessionID: c.SessionID,
+		OrgID:     c.ActiveOrganizationID,
+		OrgSlug:   c.ActiveOrganizationSlug,
+		OrgRole:   c.ActiveOrganizationRole,
+		// Clipped: the claims are shared through the verified-token cache,
+		// so an append must never write into their array.
+		OrgPermissions: slices.Clip(c.ActiveOrganizationPermissions),
 		Source:         source,
 	}
 }

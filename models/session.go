@@ -24,6 +24,10 @@ func RevokeSession(ctx context.Context, db *gorm.DB, sessionID, userID, status s
 	err := db.WithContext(ctx).Exec(`
 INSERT INTO revoked_sessions (session_id, user_id, status) VALUES (?, ?, ?)
 ON CONFLICT (session_id) DO NOTHING`, sessionID, userID, status).Error
+	if err == nil {
+		// Delivered on commit to every instance's Revocations.
+		err = db.WithContext(ctx).Exec(`SELECT pg_notify(?, ?)`, RevokedChannel, sessionID).Error
+	}
 	if err != nil {
 		return fmt.Errorf("revoke session %s: %w", sessionID, err)
 	}

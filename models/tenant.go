@@ -257,10 +257,15 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 	if db.Callback().Query().Get(guardName) == nil {
 		return ErrGuardMissing
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`SELECT set_config('role', ?, true), set_config('app.current_org_id', ?, true)`, tenantRole, t.OrgID).Error; err != nil {
-			return fmt.Errorf("enter tenant %s as %s: %w", t.OrgID, tenantRole, err)
-		}
-		return fn(tx)
-	})
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	begin, err := beginTenantStmt(tenantRole, t.OrgID)
+	if err != nil {
+		return err
+	}
+	tx := db.WithContext(ctx).Session(&gorm.Session{})
+	tx.Statement.ConnPool = tenantBeginner{DB: sqlDB, beginStmt: begin}
+	return tx.Transaction(fn)
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/organizationinvitation"
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	"github.com/clerk/clerk-sdk-go/v2/session"
-	"gorm.io/gorm"
 
 	"example.com/saas/handlers"
 	"example.com/saas/internal/clerkauth"
@@ -52,13 +51,11 @@ func isClerkHosted(fapi string) bool {
 	return strings.HasPrefix(fapi, "https://clerk.") || strings.Contains(fapi, ".clerk.accounts")
 }
 
-func newAuth(cfg *config.Config, db *gorm.DB, store *middleware.SessionStore, log *slog.Logger, h *handlers.Handlers) *middleware.Auth {
+func newAuth(cfg *config.Config, revoked *models.Revocations, store *middleware.SessionStore, log *slog.Logger, h *handlers.Handlers) *middleware.Auth {
 	return &middleware.Auth{
-		Verifier: newVerifier(cfg),
-		Sessions: store,
-		Revoked: func(ctx context.Context, sid string) (bool, error) {
-			return models.IsSessionRevoked(ctx, db, sid)
-		},
+		Verifier:      newVerifier(cfg),
+		Sessions:      store,
+		Revoked:       revoked.IsRevoked,
 		FrontendAPI:   cfg.Clerk.FrontendAPIURL,
 		APIURL:        cfg.Clerk.APIURL,
 		SecretKey:     cfg.Clerk.SecretKey,

@@ -35,7 +35,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	}
 	announce(cfg, log)
 
-	db, err := database.OpenLazy(cfg.DatabaseURL, database.DefaultPool, log)
+	db, err := database.OpenLazy(cfg.DatabaseURL, database.Pool(cfg.DBMaxConns), log)
 	if err != nil {
 		return err
 	}
@@ -67,6 +67,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		return &config.Error{Var: "CLERK_WEBHOOK_SIGNING_SECRET", Problem: err.Error()}
 	}
 	store := middleware.NewSessionStore(cfg.SessionSecret, cfg.HTTPS())
+	// Session revocations answered from memory, kept current by NOTIFY.
+	revoked := models.NewRevocations(db, log)
+	go revoked.Run(ctx)
 	h := &handlers.Handlers{
 		Log:      log,
 		DB:       db,
@@ -82,7 +85,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	router := h.Routes(handlers.RouterConfig{
 		HTTPS:       cfg.HTTPS(),
 		Static:      assets.Handler(),
-		Auth:        newAuth(cfg, db, store, log, h),
+		Auth:        newAuth(cfg, revoked, store, log, h),
 		FormTargets: formTargets(cfg),
 		// In-process limits (see middleware.RateLimiter for several instances).
 		WebhookLimit: rateLimiter(cfg.WebhookRateLimit),

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -39,7 +40,9 @@ type Config struct {
 	// requests per second; 0 turns a limit off.
 	APIRateLimit     float64
 	WebhookRateLimit float64
-	Clerk            Clerk
+	// DBMaxConns bounds the connection pool.
+	DBMaxConns int
+	Clerk      Clerk
 }
 
 // Clerk holds the Clerk instance settings.
@@ -109,7 +112,10 @@ func Load(getenv Getenv) (*Config, error) {
 	if c.APIRateLimit, err = parseRate("API_RATE_LIMIT", getenv("API_RATE_LIMIT"), 50); err != nil {
 		return nil, err
 	}
-	if c.WebhookRateLimit, err = parseRate("WEBHOOK_RATE_LIMIT", getenv("WEBHOOK_RATE_LIMIT"), 1000); err != nil {
+	if c.WebhookRateLimit, err = parseRate("WEBHOOK_RATE_LIMIT", getenv("WEBHOOK_RATE_LIMIT"), 5000); err != nil {
+		return nil, err
+	}
+	if c.DBMaxConns, err = parseMaxConns(getenv("DB_MAX_CONNS")); err != nil {
 		return nil, err
 	}
 	if err := c.loadClerk(getenv); err != nil {
@@ -170,6 +176,20 @@ func parsePort(v string) (int, error) {
 		return 0, bad("PORT", "must be a number from 0 (any free port) to 65535, got %q", v)
 	}
 	return p, nil
+}
+
+// parseMaxConns defaults to 4 connections per CPU: with Postgres on the
+// same cores, more connections only add backends competing for them
+// (docs/performance.md measured 8 ahead of 24 on two cores).
+func parseMaxConns(v string) (int, error) {
+	if v == "" {
+		return max(4*runtime.GOMAXPROCS(0), 4), nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, bad("DB_MAX_CONNS", "must be a number from 1 to 1000, got %q", v)
+	}
+	return n, nil
 }
 
 func parseRate(name, v string, def float64) (float64, error) {

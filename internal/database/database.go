@@ -31,10 +31,11 @@ type PoolConfig struct {
 	MaxIdleTime time.Duration
 }
 
-// DefaultPool suits a small instance: enough connections to keep two cores
-// busy while requests wait on Postgres, few enough to leave room for more
-// instances under Postgres' default max_connections of 100.
-var DefaultPool = PoolConfig{MaxOpen: 24, MaxIdle: 24, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
+// Pool is the pool for maxConns connections: idle connections kept (a
+// request should not pay for a new one), recycled every 30 minutes.
+func Pool(maxConns int) PoolConfig {
+	return PoolConfig{MaxOpen: maxConns, MaxIdle: maxConns, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
+}
 
 // Open connects to Postgres and checks the connection within ctx.
 func Open(ctx context.Context, url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
@@ -136,12 +137,42 @@ func newLogger(log *slog.Logger) logger.Interface {
 		logger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }
 	})
 	// Only slow queries and errors other than "not found"; SQL values are never logged.
-	return logger.NewSlogLogger(log, logger.Config{
-		SlowThreshold:             200 * time.Millisecond,
+	const slow = 200 * time.Millisecond
+	return quietLogger{Interface: logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             slow,
 		LogLevel:                  logger.Warn,
 		IgnoreRecordNotFoundError: true,
 		ParameterizedQueries:      true,
-	})
+	}), slow: slow}
+}
+
+// quietLogger skips GORM's Trace for fast, successful statements: GORM
+// hands Trace a function that renders the statement with its values
+// (Dialector.Explain, regular expressions), and the slog logger calls it
+// before deciding not to log, on every query.
+type quietLogger struct {
+	logger.Interface
+	slow time.Duration
+}
+
+func (l quietLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if err == nil && time.Since(begin) <= l.slow {
+		return
+	}
+	l.Interface.Trace(ctx, begin, fc, err)
+}
+
+func (l quietLogger) LogMode(level logger.LogLevel) logger.Interface {
+	return quietLogger{Interface: l.Interface.LogMode(level), slow: l.slow}
+}
+
+// ParamsFilter keeps values out of the logged SQL (ParameterizedQueries):
+// GORM looks for it on the logger itself.
+func (l quietLogger) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if f, ok := l.Interface.(gorm.ParamsFilter); ok {
+		return f.ParamsFilter(ctx, sql, params...)
+	}
+	return sql, params
 }
 
 // Migrator applies the embedded migrations.

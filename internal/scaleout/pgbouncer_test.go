@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clerk/clerk-sdk-go/v2/session"
+
 	"example.com/saas/internal/apptest"
 )
 
@@ -157,6 +159,24 @@ func TestThroughPgBouncerTransactionPooling(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+
+	// LISTEN does not survive transaction pooling: the revocation listener
+	// notices (its probe never arrives) and the app asks the database on
+	// every request instead, so a revocation still takes effect at once.
+	sid, token := s.Session(t, apptest.Alice, apptest.Acme)
+	if code, _ := get(t, s.URL, "/api/v1/me", token); code != 200 {
+		t.Fatalf("/api/v1/me through PgBouncer = %d", code)
+	}
+	if _, err := session.NewClient(s.ClientConfig()).Revoke(t.Context(), &session.RevokeParams{ID: sid}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "revoked session refused through PgBouncer", func() bool {
+		code, _ := get(t, s.URL, "/api/v1/me", token)
+		return code == http.StatusUnauthorized
+	})
+	eventually(t, "the revocation listener noticing LISTEN cannot work through PgBouncer", func() bool {
+		return strings.Contains(s.Logs.String(), "notifications do not arrive")
+	})
 }
 
 func freePort(t *testing.T) int {

@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"example.com/saas/bench/load"
+)
+
+// Targets of DESIGN.md section 10.
+const (
+	targetRatio      = 0.6
+	targetP99        = 25 * time.Millisecond
+	targetWebhooks   = 1000.0
+	targetStartup    = time.Second
+	targetIdleRSSKB  = 40 * 1024
+	targetScaleRatio = 1.2
+)
+
+type series struct {
+	endpoint, server string
+	rounds           []round
+}
+
+// round is one measured run, with the CPU time the server and Postgres
+// used during it.
+type round struct {
+	load.Result
+	serverCPU, pgCPU time.Duration
+}
+
+// cpuPerRequest is the server's and Postgres' CPU time per request.
+func (s series) cpuPerRequest() (server, pg time.Duration) {
+	var n int64
+	for _, r := range s.rounds {
+		n += r.Requests
+		server += r.serverCPU
+		pg += r.pgCPU
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return server / time.Duration(n), pg / time.Duration(n)
+}
+
+// rps is the requests per second over every round.
+func (s series) rps() float64 {
+	var n int64
+	var d time.Duration
+	for _, r := range s.rounds {
+		n += r.Requests
+		d += r.Elapsed
+	}
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// p50 is the median round's p50; p99 the worst round's p99.
+func (s series) p50() time.Duration {
+	var v []time.Duration
+	for _, r := range s.rounds {
+		v = append(v, r.P50)
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+func (s series) p99() time.Duration {
+	var worst time.Duration
+	for _, r := range s.rounds {
+		worst = max(worst, r.P99)
+	}
+	return worst
+}
+
+func (s series) errors() int64 {
+	var n int64
+	for _, r := range s.rounds {
+		n += r.Errors
+	}
+	return n
+}
+
+// pairedRatio is the median over rounds of a's req/s over b's in the same
+// round: each pair ran back to back, so load from outside the benchmark
+// that comes and goes skews it less than the totals.
+func pairedRatio(a, b *series) float64 {
+	var v []float64
+	for i := range min(len(a.rounds), len(b.rounds)) {
+		if b.rounds[i].RPS() > 0 {
+			v = append(v, a.rounds[i].RPS()/b.rounds[i].RPS())
+		}
+	}
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	if len(v)%2 == 0 {
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return v[len(v)/2]
+}
+
+// cpuRatio is the CPU per request (server plus Postgres) of a over b.
+func cpuRatio(a, b *series) float64 {
+	as, ap := a.cpuPerRequest()
+	bs, bp := b.cpuPerRequest()
+	if bs+bp == 0 {
+		return 0
+	}
+	return float64(as+ap) / float64(bs+bp)
+}
+
+func (s series) roundRPS() string {
+	var parts []string
+	for _, r := range s.rounds {
+		parts = append(parts, fmt.Sprintf("%.0f", r.RPS()))
+	}
+	return strings.Join(parts, " / ")
+}
+
+type report struct {
+	opts      options
+	tool      string
+	pg        string
+	load      string // load average when the run started
+	inProcess bool
+	series    []*series
+
+	startups                    []time.Duration
+	baseStartup                 time.Duration
+	appIdleKB, baseIdleKB       int64
+	appPeakKB, basePeakKB       int64
+	appAfterKB, appHWMKB        int64
+	appPageBytes, basePageBytes int
+	webhooks                    webhookResult
+	loadBAPI, allBAPI           map[string]int
+}
+
+func (r *report) add(endpoint, server string, res round) {
+	for _, s := range r.series {
+		if s.endpoint == endpoint && s.server == server {
+			s.rounds = append(s.rounds, res)
+			return
+		}
+	}
+	r.series = append(r.series, &series{endpoint: endpoint, server: server, rounds: []round{res}})
+}
+
+func (r *report) find(endpoint, server string) *series {
+	for _, s := range r.series {
+		if s.endpoint == endpoint && s.server == server {
+			return s
+		}
+	}
+	return nil
+}
+
+func (r *report) endpoints() []string {
+	var out []string
+	for _, s := range r.series {
+		if !slices.Contains(out, s.endpoint) {
+			out = append(out, s.endpoint)
+		}
+	}
+	return out
+}
+
+func (r *report) print(w io.Writer) {
+	fmt.Fprintf(w, "\n## Results (%s)\n\n", time.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(w, "%s PostgreSQL %s on the same machine.\n\n", machine(), r.pg)
+	fmt.Fprintf(w, "Load average when the run started: %s (other work on the machine skews the numbers).\n", r.load)
+	fmt.Fprintf(w, "Load: %s, %d connections, %d threads, %s per run, %d rounds alternating app and baseline, %s warm-up.\n\n",
+		r.tool, r.opts.connections, r.opts.threads, r.opts.duration, r.opts.rounds, r.opts.warmup)
+	fmt.Fprintln(w, "| endpoint | server | req/s | rounds req/s | p50 | p99 | errors | CPU/req server | CPU/req Postgres | app/baseline req/s (paired median) |")
+	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
+	for _, ep := range r.endpoints() {
+		a, b := r.find(ep, "app"), r.find(ep, "baseline")
+		for _, s := range []*series{a, b} {
+			if s == nil {
+				continue
+			}
+			ratio := ""
+			if s == a && b != nil && b.rps() > 0 {
+				ratio = fmt.Sprintf("%.2f (**%.2f**)", a.rps()/b.rps(), pairedRatio(a, b))
+			}
+			cpu, pg := s.cpuPerRequest()
+			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %s |\n", ep, s.server, s.rps(), s.roundRPS(), ms(s.p50()), ms(s.p99()), s.errors(), us(cpu), us(pg), ratio)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| measure | value | target | |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, c := range r.checks() {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", c.name, c.value, c.target, verdict(c))
+	}
+	fmt.Fprintf(w, "\nPage sizes: app %d bytes, baseline %d bytes (padded with static filler to match).\n", r.appPageBytes, r.basePageBytes)
+	if len(r.allBAPI) > 0 {
+		fmt.Fprintf(w, "Backend API calls after the load phases (webhook phase included): %v\n", r.allBAPI)
+	}
+}
+
+type check struct {
+	name, value, target string
+	ok                  bool
+	info                bool // informational, no target
+}
+
+func verdict(c check) string {
+	switch {
+	case c.info:
+		return ""
+	case c.ok:
+		return "ok"
+	default:
+		return "**MISSED**"
+	}
+}
+
+func (r *report) checks() []check {
+	var cs []check
+	for _, ep := range r.endpoints() {
+		a, b := r.find(ep, "app"), r.find(ep, "baseline")
+		if a == nil || b == nil || b.rps() == 0 {
+			continue
+		}
+		ratio := pairedRatio(a, b)
+		cs = append(cs,
+			check{name: ep + ": app/baseline req/s (median of paired rounds)", value: fmt.Sprintf("%.2f (totals: %.2f)", ratio, a.rps()/b.rps()), target: fmt.Sprintf("≥ %.1f", targetRatio), ok: ratio >= targetRatio},
+			check{name: ep + ": app p99", value: ms(a.p99()), target: "< " + ms(targetP99), ok: a.p99() < targetP99},
+			check{name: ep + ": CPU per request, app/baseline (server + Postgres)", value: fmt.Sprintf("%.2f", cpuRatio(a, b)), info: true},
+			check{name: ep + ": errors (app + baseline)", value: fmt.Sprint(a.errors() + b.errors()), target: "0", ok: a.errors()+b.errors() == 0},
+		)
+	}
+	calls := 0
+	for _, n := range r.loadBAPI {
+		calls += n
+	}
+	cs = append(cs, check{name: "Clerk Backend API calls during the load phases", value: fmt.Sprint(calls), target: "0", ok: calls == 0})
+	wh := r.webhooks
+	cs = append(cs, check{
+		name:   fmt.Sprintf("webhook ingestion (%d senders, 50%% duplicates)", r.opts.webhookWorkers),
+		value:  fmt.Sprintf("%.0f deliveries/s (%.0f unique events/s), %d failed, %d applied of %d unique", wh.PerSecond(), float64(wh.Unique)/wh.Elapsed.Seconds(), wh.Failed, wh.Recorded, wh.Unique),
+		target: fmt.Sprintf("≥ %.0f unique events/s, each applied once", targetWebhooks),
+		// Strict reading of "duplicates counted once": only unique events count.
+		ok: float64(wh.Unique)/wh.Elapsed.Seconds() >= targetWebhooks && wh.Failed == 0 && wh.Recorded == int64(wh.Unique),
+	})
+	if r.inProcess {
+		cs = append(cs, check{name: "start-up, RSS", value: "not measured: the app ran in-process (-cpuprofile/-memprofile)", info: true})
+		return cs
+	}
+	sorted := slices.Clone(r.startups)
+	slices.Sort(sorted)
+	med := sorted[len(sorted)/2]
+	var all []string
+	for _, d := range r.startups {
+		all = append(all, ms(d))
+	}
+	cs = append(cs,
+		check{name: "app start-up, process start → /readyz 200 (median of 3)", value: fmt.Sprintf("%s (%s)", ms(med), strings.Join(all, ", ")), target: "< 1 s", ok: med < targetStartup},
+		check{name: "app idle RSS after start", value: mb(r.appIdleKB), target: "< 40 MB", ok: r.appIdleKB < targetIdleRSSKB},
+		check{name: "app RSS under load (peak sampled; VmHWM)", value: fmt.Sprintf("%s; %s", mb(r.appPeakKB), mb(r.appHWMKB)), info: true},
+		check{name: "app RSS 2 s after the last phase", value: mb(r.appAfterKB), info: true},
+		check{name: "baseline: start-up; idle RSS; peak under load", value: fmt.Sprintf("%s; %s; %s", ms(r.baseStartup), mb(r.baseIdleKB), mb(r.basePeakKB)), info: true},
+	)
+	return cs
+}
+
+func (r *report) failures() []string {
+	var out []string
+	for _, c := range r.checks() {
+		if !c.info && !c.ok {
+			out = append(out, fmt.Sprintf("%s = %s (target %s)", c.name, c.value, c.target))
+		}
+	}
+	return out
+}
+
+func ms(d time.Duration) string {
+	if d < time.Millisecond {
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
+
+func mb(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
+
+func joinLines(s []string) string { return "\n  " + strings.Join(s, "\n  ") }
+
+// machine describes where the numbers come from.
+func machine() string {
+	model, mem := "unknown CPU", "unknown memory"
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+		f.Close()
+	}
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+				var kb int64
+				fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+				mem = fmt.Sprintf("%.1f GB", float64(kb)/1024/1024)
+				break
+			}
+		}
+		f.Close()
+	}
+	return fmt.Sprintf("Machine: %d CPUs (%s), %s RAM, %s %s/%s.", runtime.NumCPU(), model, mem, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// postgresVersion is the server's version string.
+func postgresVersion(ctx context.Context, admin string) string {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "unknown"
+	}
+	defer conn.Close(ctx)
+	var v string
+	conn.QueryRow(ctx, "SHOW server_version").Scan(&v)
+	return v
+}
