@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"example.com/saas/bench/load"
+	"example.com/saas/internal/devpg"
 )
 
 type options struct {
@@ -100,7 +101,7 @@ func setup(ctx context.Context, o options, needBaseline bool) (*env, error) {
 	if e.gen, err = load.Pick(o.loadgen); err != nil {
 		return nil, err
 	}
-	if e.root, err = repoRoot(); err != nil {
+	if e.root, err = devpg.RepoRoot(); err != nil {
 		return nil, err
 	}
 	if e.work, err = os.MkdirTemp("", "saas-bench-"); err != nil {
@@ -123,7 +124,7 @@ func setup(ctx context.Context, o options, needBaseline bool) (*env, error) {
 		}
 	}
 	step("starting Postgres")
-	if e.admin, err = postgresServer(ctx, e.root); err != nil {
+	if e.admin, err = devpg.Server(ctx, os.Getenv("DATABASE_URL")); err != nil {
 		e.close()
 		return nil, err
 	}

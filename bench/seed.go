@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"example.com/saas/internal/clerkdev"
+	"example.com/saas/internal/devpg"
 )
 
 // The benchmark's tenant: one user, admin of one organization. Fixed ids,
@@ -156,7 +157,7 @@ func issuedAt(token string) (int64, error) {
 // seedProjects writes n projects of the bench organization with SQL (as the
 // superuser: row-level security does not apply), newest first by name.
 func seedProjects(ctx context.Context, dbURL string, n int) error {
-	return execSQL(ctx, dbURL, `
+	return devpg.Exec(ctx, dbURL, `
 INSERT INTO projects (organization_id, name, description, status, created_by, created_at, updated_at)
 SELECT $1, format('Project %s', lpad(g::text, 3, '0')),
        format('Sample project %s: planning, tasks and the notes a team keeps while shipping it.', g),

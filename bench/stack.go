@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,8 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"example.com/saas/internal/app"
 	"example.com/saas/internal/database"
 	"example.com/saas/internal/devpg"
@@ -29,36 +26,21 @@ import (
 // tenantRole is the app's default DB_TENANT_ROLE.
 const tenantRole = "app_tenant"
 
-// postgresServer returns an admin URL of the server to benchmark against:
-// DATABASE_URL when set, else the project-local cluster `make run` uses.
-func postgresServer(ctx context.Context, root string) (string, error) {
-	if u := os.Getenv("DATABASE_URL"); u != "" {
-		return u, nil
-	}
-	c := devpg.Cluster{Dir: filepath.Join(root, ".data", "postgres"), Port: devpg.DefaultPort}
-	if err := devpg.Ensure(ctx, c); err != nil {
-		return "", fmt.Errorf("start the local Postgres cluster (or set DATABASE_URL): %w", err)
-	}
-	return c.URL("postgres"), nil
-}
-
-// freshDatabase creates a migrated database for this run and returns its
-// URL and a function that drops it.
 func freshDatabase(ctx context.Context, admin, prefix string) (string, func(), error) {
 	b := make([]byte, 4)
 	rand.Read(b)
 	name := prefix + "_" + hex.EncodeToString(b)
-	if err := execSQL(ctx, admin, "CREATE DATABASE "+name); err != nil {
+	if err := devpg.Exec(ctx, admin, "CREATE DATABASE "+name); err != nil {
 		return "", nil, fmt.Errorf("create database %s: %w", name, err)
 	}
 	drop := func() {
 		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := execSQL(dctx, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		if err := devpg.Exec(dctx, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: drop database %s: %v\n", name, err)
 		}
 	}
-	dbURL := withDatabase(admin, name)
+	dbURL := devpg.WithDatabase(admin, name)
 	m, err := database.NewMigrator(dbURL, tenantRole)
 	if err != nil {
 		drop()
@@ -72,16 +54,6 @@ func freshDatabase(ctx context.Context, admin, prefix string) (string, func(), e
 	return dbURL, drop, nil
 }
 
-func execSQL(ctx context.Context, dbURL, sql string, args ...any) error {
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql, args...)
-	return err
-}
-
 // databaseName is the database of a URL.
 func databaseName(dbURL string) string {
 	u, err := url.Parse(dbURL)
@@ -89,33 +61,6 @@ func databaseName(dbURL string) string {
 		return ""
 	}
 	return strings.TrimPrefix(u.Path, "/")
-}
-
-func withDatabase(dbURL, name string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return dbURL
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-// repoRoot finds the directory holding go.mod, from the working directory up.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory: run from the repository")
-		}
-		dir = parent
-	}
 }
 
 // build compiles pkg (relative to root) into dir and returns the binary.

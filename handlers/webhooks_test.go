@@ -24,6 +24,7 @@ import (
 
 	"example.com/saas/handlers"
 	"example.com/saas/internal/database"
+	"example.com/saas/internal/devpg"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
@@ -148,7 +149,7 @@ func (k *hook) org(id string) *models.Organization {
 
 func fixturesDir(t testing.TB) string {
 	t.Helper()
-	root, err := testenv.RepoRoot()
+	root, err := devpg.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -104,11 +103,11 @@ func ensureDatabase(ctx context.Context, getenv func(string) string, vars map[st
 }
 
 func localCluster() (devpg.Cluster, error) {
-	root, err := os.Getwd()
+	root, err := devpg.RepoRoot()
 	if err != nil {
 		return devpg.Cluster{}, err
 	}
-	return devpg.Cluster{Dir: filepath.Join(root, ".data", "postgres"), Port: devpg.DefaultPort}, nil
+	return devpg.Local(root), nil
 }
 
 // stopLocalDB stops the project-local cluster (make clean-db).

@@ -12,9 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +44,7 @@ type stack struct {
 // startStack starts everything; stop undoes it, dropping the database
 // unless keep.
 func startStack(ctx context.Context, keep bool) (*stack, error) {
-	admin, err := postgresServer(ctx)
+	admin, err := devpg.Server(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
 		return nil, err
 	}
@@ -60,15 +58,15 @@ func startStack(ctx context.Context, keep bool) (*stack, error) {
 	fail := func(err error) (*stack, error) { s.stop(); return nil, err }
 
 	s.dbName = "soak_" + randomHex(4)
-	if err := execSQL(ctx, admin, "CREATE DATABASE "+s.dbName); err != nil {
+	if err := devpg.Exec(ctx, admin, "CREATE DATABASE "+s.dbName); err != nil {
 		return nil, fmt.Errorf("create database %s: %w", s.dbName, err)
 	}
-	s.dbURL = withDatabase(admin, s.dbName)
+	s.dbURL = devpg.WithDatabase(admin, s.dbName)
 	if !keep {
 		undo = append(undo, func() {
 			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			if err := execSQL(dctx, admin, "DROP DATABASE IF EXISTS "+s.dbName+" WITH (FORCE)"); err != nil {
+			if err := devpg.Exec(dctx, admin, "DROP DATABASE IF EXISTS "+s.dbName+" WITH (FORCE)"); err != nil {
 				fmt.Fprintf(os.Stderr, "soak: drop database %s: %v\n", s.dbName, err)
 			}
 		})
@@ -161,26 +159,6 @@ func (s *stack) count(ctx context.Context, sql string, args ...any) (int, error)
 	return n, err
 }
 
-// postgresServer returns an admin URL of the server to create the soak's
-// database on: DATABASE_URL's server when set, else the project-local
-// cluster `make run` uses (started if needed).
-func postgresServer(ctx context.Context) (string, error) {
-	if u := os.Getenv("DATABASE_URL"); u != "" {
-		return u, nil
-	}
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
-	}
-	c := devpg.Cluster{Dir: filepath.Join(root, ".data", "postgres"), Port: devpg.DefaultPort}
-	if err := devpg.Ensure(ctx, c); err != nil {
-		return "", fmt.Errorf("start the local Postgres cluster (or set DATABASE_URL): %w", err)
-	}
-	return c.URL("postgres"), nil
-}
-
-// tenantSession is a Clerk session of one user with one organization
-// active, whose token is refreshed in the background as Clerk's front-end
 // SDKs do, so a run of any length stays signed in.
 type tenantSession struct {
 	slug      string
@@ -301,25 +279,6 @@ func (l *logCounter) notable() string {
 	return strings.Join(l.kept, "\n")
 }
 
-func execSQL(ctx context.Context, dbURL, sql string) error {
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
-func withDatabase(dbURL, name string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return dbURL
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -333,24 +292,6 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// repoRoot finds the directory holding go.mod, from the working directory up.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory: run from the repository")
-		}
-		dir = parent
-	}
 }
 
 // rssBytes is the process's resident set size (Linux; 0 elsewhere).

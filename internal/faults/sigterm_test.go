@@ -23,7 +23,7 @@ import (
 	svix "github.com/svix/svix-webhooks/go"
 
 	"example.com/saas/internal/apptest"
-	"example.com/saas/internal/testenv"
+	"example.com/saas/internal/devpg"
 )
 
 // TestSIGTERMUnderLoad runs the built binary as a real process, drives it
@@ -187,7 +187,7 @@ type binary struct {
 // one user).
 func startBinary(t *testing.T, s *apptest.Stack) *binary {
 	t.Helper()
-	root, err := testenv.RepoRoot()
+	root, err := devpg.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -50,38 +49,11 @@ func ServerURL(t testing.TB) string {
 }
 
 func findServer() (string, error) {
-	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
-		return u, nil
-	}
-	root, err := RepoRoot()
+	u, err := devpg.Server(context.Background(), os.Getenv("TEST_DATABASE_URL"))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w (or set TEST_DATABASE_URL)", err)
 	}
-	c := devpg.Cluster{Dir: filepath.Join(root, ".data", "postgres"), Port: devpg.DefaultPort}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := devpg.Ensure(ctx, c); err != nil {
-		return "", fmt.Errorf("start the local cluster (or set TEST_DATABASE_URL): %w", err)
-	}
-	return c.URL("postgres"), nil
-}
-
-// RepoRoot finds the directory holding go.mod, from the working directory up.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
+	return u, nil
 }
 
 // DB returns a GORM handle on a fresh, migrated database and its URL.
@@ -107,13 +79,13 @@ func NewDatabase(t testing.TB) string {
 		t.Fatalf("testenv: template database: %v", err)
 	}
 	name := "test_" + randomHex(6)
-	if err := exec(ctx, admin, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tpl)); err != nil {
+	if err := devpg.Exec(ctx, admin, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tpl)); err != nil {
 		t.Fatalf("testenv: clone template: %v", err)
 	}
 	t.Cleanup(func() {
-		exec(context.Background(), admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
+		devpg.Exec(context.Background(), admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
 	})
-	return withDatabase(admin, name)
+	return devpg.WithDatabase(admin, name)
 }
 
 // EmptyDatabase creates a database with no migrations applied (for migration
@@ -122,13 +94,13 @@ func EmptyDatabase(t testing.TB) string {
 	t.Helper()
 	admin := ServerURL(t)
 	name := "test_" + randomHex(6)
-	if err := exec(context.Background(), admin, "CREATE DATABASE "+name); err != nil {
+	if err := devpg.Exec(context.Background(), admin, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("testenv: create database: %v", err)
 	}
 	t.Cleanup(func() {
-		exec(context.Background(), admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
+		devpg.Exec(context.Background(), admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
 	})
-	return withDatabase(admin, name)
+	return devpg.WithDatabase(admin, name)
 }
 
 // ensureTemplate builds the migrated template database once per migration
@@ -156,7 +128,7 @@ func ensureTemplate(ctx context.Context, admin string) (string, error) {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+building); err != nil {
 		return "", err
 	}
-	m, err := database.NewMigrator(withDatabase(admin, building), TenantRole)
+	m, err := database.NewMigrator(devpg.WithDatabase(admin, building), TenantRole)
 	if err != nil {
 		return "", err
 	}
@@ -183,25 +155,6 @@ func migrationsHash() string {
 		return nil
 	})
 	return hex.EncodeToString(h.Sum(nil))[:12]
-}
-
-func exec(ctx context.Context, dbURL, sql string) error {
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
-func withDatabase(dbURL, name string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return dbURL
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 func dbName(dbURL string) string {
