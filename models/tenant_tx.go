@@ -71,8 +71,10 @@ func discard(conn *sql.Conn) {
 // beginTenantStmt is BEGIN plus entering the tenant; role is a validated
 // identifier and orgID a Clerk id, both quoted as literals anyway.
 func beginTenantStmt(role, orgID string) (string, error) {
-	if strings.ContainsRune(role, 0) || strings.ContainsRune(orgID, 0) {
-		return "", errors.New("tenant transaction: NUL in role or organization id")
+	// Neither can hold these; refusing them keeps the quoting safe even on
+	// a server with standard_conforming_strings off.
+	if strings.ContainsAny(role, "\x00\\") || strings.ContainsAny(orgID, "\x00\\") {
+		return "", errors.New("tenant transaction: NUL or backslash in role or organization id")
 	}
 	return fmt.Sprintf("BEGIN; SELECT set_config('role', %s, true), set_config('app.current_org_id', %s, true)",
 		quoteLiteral(role), quoteLiteral(orgID)), nil
