@@ -4,50 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/PuerkitoBio/goquery"
 	"github.com/clerk/clerk-sdk-go/v2/session"
 
 	"example.com/saas/internal/apptest"
 )
-
-// signIn walks the hosted sign-in with a cookie-jar client and no
-// JavaScript: app → handshake (dev browser) → hosted page → form post →
-// back to the app → handshake (dev-browser-sync) → signed in.
-func signIn(t *testing.T, s *apptest.Stack, c *http.Client, email, returnPath string) *http.Response {
-	t.Helper()
-	resp, err := c.Get(s.URL + "/sign-in?redirect_url=" + url.QueryEscape(returnPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.String(), s.EmuURL+"/sign-in") {
-		t.Fatalf("GET /sign-in ended at %s (%d), want the hosted sign-in page", resp.Request.URL, resp.StatusCode)
-	}
-	doc, err := goquery.NewDocumentFromReader(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	form := url.Values{}
-	doc.Find("form input").Each(func(_ int, in *goquery.Selection) {
-		if name, ok := in.Attr("name"); ok {
-			v, _ := in.Attr("value")
-			form.Set(name, v)
-		}
-	})
-	form.Set("identifier", email)
-	form.Set("password", "password")
-	action, _ := doc.Find("form").Attr("action")
-	target, _ := resp.Request.URL.Parse(action)
-	resp, err = c.PostForm(target.String(), form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp
-}
 
 func getJSON(t *testing.T, c *http.Client, u string, out any) int {
 	t.Helper()
@@ -84,7 +47,7 @@ func TestHostedSignInHandshakeAndSignOut(t *testing.T) {
 		t.Errorf("landing ended at %s, want the clean URL", resp.Request.URL)
 	}
 
-	resp = signIn(t, s, c, "alice@example.com", "/api/v1/me")
+	resp = s.SignIn(t, c, "alice@example.com", "/api/v1/me")
 	defer resp.Body.Close()
 	var me struct {
 		User struct {

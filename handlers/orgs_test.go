@@ -23,7 +23,7 @@ import (
 func pageClient(t *testing.T, s *apptest.Stack, email string) (follow, noFollow *http.Client) {
 	t.Helper()
 	c := s.Browser(t)
-	resp := signIn(t, s, c, email, "/orgs")
+	resp := s.SignIn(t, c, email, "/orgs")
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Request.URL.Path != "/orgs" {
 		t.Fatalf("sign-in of %s ended at %s (%d)", email, resp.Request.URL, resp.StatusCode)

@@ -198,7 +198,7 @@ func TestSecuritySuiteHeaders(t *testing.T) {
 func TestSecuritySuiteNoSecretsInLogs(t *testing.T) {
 	s := startSynced(t)
 	c := s.Browser(t)
-	resp := signIn(t, s, c, "alice@example.com", "/orgs")
+	resp := s.SignIn(t, c, "alice@example.com", "/orgs")
 	resp.Body.Close()
 	token := apiToken(t, s, aliceID, acmeID)
 	apiCall(t, s, token, "GET", "/api/v1/projects", nil, nil)

@@ -366,9 +366,9 @@ func TestWebhookLifecycle(t *testing.T) {
 	if err != nil || m.Role != models.RoleAdmin || !m.Has("org:members:manage") {
 		t.Fatalf("membership = %+v, %v; want admin", m, err)
 	}
-	orgs, err := models.OrganizationsForUser(ctx, k.db, userID)
+	_, orgs, err := models.UserAndOrganizations(ctx, k.db, userID)
 	if err != nil || len(orgs) != 1 || orgs[0].Role != models.RoleAdmin {
-		t.Fatalf("OrganizationsForUser = %+v, %v", orgs, err)
+		t.Fatalf("UserAndOrganizations = %+v, %v", orgs, err)
 	}
 
 	// Membership deleted, then its create retried late: access stays removed.

@@ -36,9 +36,9 @@ func TestMembershipSync(t *testing.T) {
 		t.Fatalf("stale update = %v, %v", res, err)
 	}
 
-	orgs, err := models.OrganizationsForUser(ctx, db, "user_1")
+	_, orgs, err := models.UserAndOrganizations(ctx, db, "user_1")
 	if err != nil || len(orgs) != 1 || orgs[0].Slug != "acme" || orgs[0].Role != models.RoleAdmin {
-		t.Fatalf("OrganizationsForUser = %+v, %v", orgs, err)
+		t.Fatalf("UserAndOrganizations = %+v, %v", orgs, err)
 	}
 	members, err := models.MembersOf(ctx, db, "org_1")
 	if err != nil || len(members) != 1 || members[0].FirstName != "Ann" || members[0].Role != models.RoleAdmin {

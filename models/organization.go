@@ -92,21 +92,6 @@ type UserOrganization struct {
 	Permissions  StringArray
 }
 
-// OrganizationsForUser lists the live organizations userID belongs to, by
-// name, with the user's role in each. Deliberately unscoped: webhook sync.
-func OrganizationsForUser(ctx context.Context, db *gorm.DB, userID string) ([]UserOrganization, error) {
-	var out []UserOrganization
-	err := db.WithContext(ctx).Raw(`
-SELECT o.*, m.role, m.permissions
-FROM memberships m JOIN organizations o ON o.id = m.organization_id
-WHERE m.user_id = ? AND o.deleted_at IS NULL
-ORDER BY lower(o.name), o.id`, userID).Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("organizations of user %s: %w", userID, err)
-	}
-	return out, nil
-}
-
 // UpsertOrganization writes o as Clerk's version at (its updated_at), last
 // writer wins; a deleted organization is never brought back. Deliberately
 // unscoped: webhook sync.

@@ -120,7 +120,7 @@ func BenchmarkRequestLookups(b *testing.B) {
 		{"session_revoked", func() error { _, err := models.IsSessionRevoked(ctx, db, "sess_bench"); return err }},
 		{"tenant_for_slug", func() error { _, err := models.TenantForSlug(ctx, db, "bench", benchUser); return err }},
 		{"get_user", func() error { _, err := models.GetUser(ctx, db, benchUser); return err }},
-		{"organizations_for_user", func() error { _, err := models.OrganizationsForUser(ctx, db, benchUser); return err }},
+		{"user_and_organizations", func() error { _, _, err := models.UserAndOrganizations(ctx, db, benchUser); return err }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

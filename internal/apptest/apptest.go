@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/session"
 	"github.com/go-jose/go-jose/v3"
@@ -257,6 +259,42 @@ func (s *Stack) SignToken(t testing.TB, claims map[string]any) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// SignIn walks the hosted sign-in with c (a Browser) and no JavaScript,
+// with the seeded password, and returns the final response (body open): app → handshake (dev browser) → hosted page → form post →
+// back to the app → handshake (dev-browser-sync) → signed in.
+func (s *Stack) SignIn(t testing.TB, c *http.Client, email, returnPath string) *http.Response {
+	t.Helper()
+	resp, err := c.Get(s.URL + "/sign-in?redirect_url=" + url.QueryEscape(returnPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// The hosted page: on the emulator, or on whatever stands in front of it.
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/sign-in" || strings.HasPrefix(resp.Request.URL.String(), s.URL) {
+		t.Fatalf("GET /sign-in ended at %s (%d), want the hosted sign-in page", resp.Request.URL, resp.StatusCode)
+	}
+	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{}
+	doc.Find("form input").Each(func(_ int, in *goquery.Selection) {
+		if name, ok := in.Attr("name"); ok {
+			v, _ := in.Attr("value")
+			form.Set(name, v)
+		}
+	})
+	form.Set("identifier", email)
+	form.Set("password", "password")
+	action, _ := doc.Find("form").Attr("action")
+	target, _ := resp.Request.URL.Parse(action)
+	resp, err = c.PostForm(target.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }
 
 // Browser returns an HTTP client with a cookie jar that behaves like a page

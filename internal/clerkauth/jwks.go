@@ -38,7 +38,6 @@ type JWKSCache struct {
 	// fetchedAt is when keys were loaded; lastTry when a fetch last started.
 	fetchedAt time.Time
 	lastTry   time.Time
-	fetches   int
 }
 
 // NewJWKSCache returns a cache that loads keys with fetch.
@@ -75,13 +74,6 @@ func (c *JWKSCache) Key(ctx context.Context, kid string) (*clerk.JSONWebKey, err
 	return nil, fmt.Errorf("%w %q", ErrUnknownKey, kid)
 }
 
-// Fetches reports how many times the key set was fetched (for tests and metrics).
-func (c *JWKSCache) Fetches() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.fetches
-}
-
 func (c *JWKSCache) refresh(ctx context.Context) error {
 	_, err, _ := c.group.Do("jwks", func() (any, error) {
 		c.mu.Lock()
@@ -90,7 +82,6 @@ func (c *JWKSCache) refresh(ctx context.Context) error {
 			return nil, nil
 		}
 		c.lastTry = c.now()
-		c.fetches++
 		c.mu.Unlock()
 
 		// Detached from the request so one cancelled request does not fail

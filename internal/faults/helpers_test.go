@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/PuerkitoBio/goquery"
 	"github.com/jackc/pgx/v5"
 
 	"example.com/saas/internal/apptest"
@@ -39,30 +38,7 @@ func startSynced(t *testing.T, opts apptest.Options) *apptest.Stack {
 func signIn(t *testing.T, s *apptest.Stack, email string) (follow, noFollow *http.Client) {
 	t.Helper()
 	c := s.Browser(t)
-	resp, err := c.Get(s.URL + "/sign-in?redirect_url=" + url.QueryEscape("/orgs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := goquery.NewDocumentFromReader(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET /sign-in ended at %s (%d): %v", resp.Request.URL, resp.StatusCode, err)
-	}
-	form := url.Values{}
-	doc.Find("form input").Each(func(_ int, in *goquery.Selection) {
-		if name, ok := in.Attr("name"); ok {
-			v, _ := in.Attr("value")
-			form.Set(name, v)
-		}
-	})
-	form.Set("identifier", email)
-	form.Set("password", "password")
-	action, _ := doc.Find("form").Attr("action")
-	target, _ := resp.Request.URL.Parse(action)
-	resp, err = c.PostForm(target.String(), form)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := s.SignIn(t, c, email, "/orgs")
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Request.URL.Path != "/orgs" {
 		t.Fatalf("sign-in of %s ended at %s (%d)", email, resp.Request.URL, resp.StatusCode)
