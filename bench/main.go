@@ -39,6 +39,7 @@ type options struct {
 	loadgen          string
 	webhookEvents    int
 	webhookWorkers   int
+	pool             int
 	baselineConns    int
 	scale            bool
 	scaleOrgs        int
@@ -58,7 +59,8 @@ func main() {
 	flag.StringVar(&o.loadgen, "loadgen", "auto", "load generator: wrk, go, or auto (wrk when installed)")
 	flag.IntVar(&o.webhookEvents, "webhook-events", 10000, "webhook deliveries to post (half are duplicates)")
 	flag.IntVar(&o.webhookWorkers, "webhook-workers", 16, "concurrent webhook senders")
-	flag.IntVar(&o.baselineConns, "baseline-conns", 24, "the baseline's pgxpool size (the app's pool is 24)")
+	flag.IntVar(&o.pool, "pool", 2*runtime.NumCPU(), "the app's DB_MAX_CONNS (its MAX_IN_FLIGHT follows: pool + 1 per CPU); Postgres shares these CPUs")
+	flag.IntVar(&o.baselineConns, "baseline-conns", 0, "the baseline's pgxpool size (0: the app's -pool)")
 	flag.BoolVar(&o.scale, "scale", false, "run the scale comparison instead: many organizations vs one")
 	flag.IntVar(&o.scaleOrgs, "scale-orgs", 10000, "organizations in the scale run")
 	flag.IntVar(&o.scaleProjects, "scale-projects", 100, "projects per organization in the scale run")
@@ -66,6 +68,9 @@ func main() {
 	flag.StringVar(&o.memProfile, "memprofile", "", "run the app in this process and write an allocation profile here after the load phases")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and the work directory (logs) for inspection")
 	flag.Parse()
+	if o.baselineConns <= 0 {
+		o.baselineConns = o.pool
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -151,7 +156,7 @@ func (e *env) startApp(o options, emu *emulator, dbURL, name string) (*server, e
 	if err != nil {
 		return nil, err
 	}
-	vars := appEnv(emu, dbURL, port)
+	vars := appEnv(emu, dbURL, port, o.pool)
 	logPath := filepath.Join(e.work, name+".log")
 	if o.cpuProfile != "" || o.memProfile != "" {
 		return startAppInProcess(vars, logPath)
@@ -204,7 +209,7 @@ func runBudget(ctx context.Context, o options) error {
 	// Start-up: three starts of the app with migrations current; the last
 	// one stays up. The first start applies nothing (migrated above).
 	step("starting the app (3 times, for start-up time)")
-	vars := appEnv(emu, dbURL, port)
+	vars := appEnv(emu, dbURL, port, o.pool)
 	appURL := fmt.Sprintf("http://127.0.0.1:%d", port)
 	var appSrv *server
 	for i := range 3 {

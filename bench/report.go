@@ -181,8 +181,10 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\n## Results (%s)\n\n", time.Now().Format("2006-01-02 15:04"))
 	fmt.Fprintf(w, "%s PostgreSQL %s on the same machine.\n\n", machine(), r.pg)
 	fmt.Fprintf(w, "Load average when the run started: %s (other work on the machine skews the numbers).\n", r.load)
-	fmt.Fprintf(w, "Load: %s, %d connections, %d threads, %s per run, %d rounds alternating app and baseline, %s warm-up.\n\n",
+	fmt.Fprintf(w, "Load: %s, %d connections, %d threads, %s per run, %d rounds alternating app and baseline, %s warm-up.\n",
 		r.tool, r.opts.connections, r.opts.threads, r.opts.duration, r.opts.rounds, r.opts.warmup)
+	fmt.Fprintf(w, "Pools: app DB_MAX_CONNS=%d (MAX_IN_FLIGHT default: %d), baseline pgxpool %d.\n\n",
+		r.opts.pool, r.opts.pool+runtime.GOMAXPROCS(0), r.opts.baselineConns)
 	fmt.Fprintln(w, "| endpoint | server | req/s | rounds req/s | p50 | p99 | errors | CPU/req server | CPU/req Postgres | app/baseline req/s (paired median) |")
 	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
 	for _, ep := range r.endpoints() {

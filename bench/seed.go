@@ -72,8 +72,11 @@ func startEmulator(webhookURL string) (*emulator, error) {
 }
 
 // appEnv is the app's configuration for a run against emu and dbURL.
-func appEnv(emu *emulator, dbURL string, port int) map[string]string {
+func appEnv(emu *emulator, dbURL string, port, pool int) map[string]string {
 	return map[string]string{
+		// Postgres runs on the same CPUs: a pool past 2 per CPU only adds
+		// backends competing for them (docs/performance.md, "Pool and gate").
+		"DB_MAX_CONNS":                 fmt.Sprint(pool),
 		"PORT":                         fmt.Sprint(port),
 		"BASE_URL":                     fmt.Sprintf("http://localhost:%d", port),
 		"DATABASE_URL":                 dbURL,

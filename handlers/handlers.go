@@ -42,6 +42,8 @@ type Handlers struct {
 	Clerk Clerk
 	// BaseURL is the app's public URL.
 	BaseURL *url.URL
+	// Directory answers tenant and top-bar lookups of the synced tables.
+	Directory *models.Directory
 
 	// pageBuffers holds rendered pages' buffers between requests.
 	pageBuffers sync.Pool
@@ -78,7 +80,7 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request, title string) vi
 		return p
 	}
 	p.User = &views.UserNav{ID: id.UserID, Name: "Signed in"}
-	u, orgs, err := models.UserAndOrganizations(r.Context(), h.DB, id.UserID)
+	u, orgs, err := h.Directory.UserAndOrganizations(r.Context(), id.UserID)
 	if err != nil {
 		h.Log.WarnContext(r.Context(), "top bar", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
 	}
@@ -197,7 +199,7 @@ func clerkUnavailable(err error) bool {
 func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	he := classify(err)
 	level := slog.LevelWarn
-	if he.status >= 500 {
+	if he.status >= 500 && he.code != codeBusy { // overload is expected, not a fault
 		level = slog.LevelError
 	}
 	h.Log.Log(r.Context(), level, "request failed", append(middleware.LogAttrs(r.Context()), slog.Int("status", he.status), slog.Any("error", err))...)
@@ -228,6 +230,8 @@ func statusTitle(status int) string {
 		return "Access denied"
 	case http.StatusUnauthorized:
 		return "Please sign in"
+	case http.StatusServiceUnavailable:
+		return "Temporarily unavailable"
 	default:
 		if status >= 500 {
 			return "Something went wrong"

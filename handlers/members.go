@@ -347,6 +347,7 @@ func (h *Handlers) removeMember(w http.ResponseWriter, r *http.Request) {
 // tenant (row-level security on), in one transaction: both or neither.
 func (h *Handlers) syncAndAudit(r *http.Request, sync func(tx *gorm.DB) error, action, targetType, targetID, summary string) error {
 	ctx := r.Context()
+	defer h.Directory.Changed() // after the commit: this instance's next request reads it
 	return h.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := sync(tx); err != nil {
 			return err

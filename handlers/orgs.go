@@ -23,12 +23,12 @@ const maxFormBytes = 64 << 10
 
 // tenantBySlug resolves a page's organization for middleware.RequireOrgMember.
 func (h *Handlers) tenantBySlug(ctx context.Context, slug, userID string) (models.Tenant, error) {
-	return models.TenantForSlug(ctx, h.DB, slug, userID)
+	return h.Directory.TenantForSlug(ctx, slug, userID)
 }
 
 // tenantByOrg resolves the API's active organization for middleware.RequireActiveOrg.
 func (h *Handlers) tenantByOrg(ctx context.Context, orgID, userID string) (models.Tenant, error) {
-	return models.TenantForOrg(ctx, h.DB, orgID, userID)
+	return h.Directory.TenantForOrg(ctx, orgID, userID)
 }
 
 // inTenant runs fn in the request tenant's transaction (row-level security
@@ -42,7 +42,7 @@ func (h *Handlers) inTenant(r *http.Request, fn func(tx *gorm.DB) error) error {
 func (h *Handlers) openApp(w http.ResponseWriter, r *http.Request) {
 	id, _ := models.IdentityFrom(r.Context())
 	if last := h.Sessions.Load(r).LastOrg; last != "" {
-		if t, err := models.TenantForSlug(r.Context(), h.DB, last, id.UserID); err == nil {
+		if t, err := h.Directory.TenantForSlug(r.Context(), last, id.UserID); err == nil {
 			http.Redirect(w, r, "/orgs/"+t.Slug, http.StatusFound)
 			return
 		}
@@ -119,7 +119,7 @@ func (h *Handlers) syncCreatedOrg(ctx context.Context, org *clerk.Organization, 
 	if org.ImageURL != nil {
 		local.ImageURL = *org.ImageURL
 	}
-	return h.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = h.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := models.UpsertOrganization(ctx, tx, local, time.UnixMilli(org.UpdatedAt)); err != nil {
 			return err
 		}
@@ -131,6 +131,8 @@ func (h *Handlers) syncCreatedOrg(ctx context.Context, org *clerk.Organization, 
 		}
 		return nil
 	})
+	h.Directory.Changed()
+	return err
 }
 
 // freeSlug derives a slug from name (lowercase a-z, 0-9 and dashes) and adds

@@ -29,6 +29,9 @@ type RouterConfig struct {
 	// address) and /api/ (per user); nil means no limit.
 	WebhookLimit *middleware.RateLimiter
 	APILimit     *middleware.RateLimiter
+	// InFlight bounds the requests running at once on the database-backed
+	// routes (app and webhook); nil means no gate.
+	InFlight *middleware.InFlight
 }
 
 // Request limits for pages and the API (the webhook handler has its own 1 MiB).
@@ -36,6 +39,11 @@ const (
 	maxRequestBody = 256 << 10
 	requestTimeout = 15 * time.Second
 )
+
+// QueueTimeout is the longest a request waits for an InFlight slot before
+// the busy answer (503). Well under requestTimeout, which the wait counts
+// against, so a request that waited still has time to run.
+const QueueTimeout = 5 * time.Second
 
 // Routes returns every route of the application, wrapped in its middleware.
 //
@@ -46,12 +54,18 @@ const (
 //  4. SecurityHeaders: set before any handler writes.
 //  5. CrossOriginProtection: refuses cross-site unsafe requests (CSRF) before
 //     they reach handlers or authentication.
-//  6. Timeout and LimitBody (all but the machine routes): a deadline every
-//     database call inherits, and bounded request bodies.
-//  7. Auth: who is asking; it may answer with a handshake redirect for page
-//     loads. The webhook route has its own per-address rate limit instead.
-//  8. The API rate limit (per user, after Auth has named the user).
-//  9. RequireUser (protected routes): no identity, no entry; then, for
+//  6. Timeout (app routes; not the machine routes): a deadline every
+//     database call inherits, the wait for a slot included.
+//  7. InFlight (app routes and the webhook): at most so many requests past
+//     this point, the rest wait in arrival order, then get 503. Not on
+//     /healthz, /readyz or /static/, which must answer while the app is
+//     saturated. The webhook's per-address rate limit runs before it, so a
+//     flooding sender is refused at once rather than queueing ahead of pages.
+//  8. LimitBody (app routes): bounded request bodies.
+//  9. Auth: who is asking (it reads the revoked-sessions table); it may
+//     answer with a handshake redirect for page loads.
+//  10. The API rate limit (per user, after Auth has named the user).
+//  11. RequireUser (protected routes): no identity, no entry; then, for
 //     tenant routes, the organization and the route's permission.
 func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux := http.NewServeMux()
@@ -59,7 +73,8 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.Handle("GET /static/", cfg.Static)
-	mux.Handle("POST /webhooks/clerk", limited(cfg.WebhookLimit, middleware.ByIP, h.Webhooks))
+	gate := h.gate(cfg.InFlight)
+	mux.Handle("POST /webhooks/clerk", limited(cfg.WebhookLimit, middleware.ByIP, gate(h.Webhooks)))
 
 	app := http.NewServeMux()
 	h.publicRoutes(app)
@@ -69,7 +84,7 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 		appHandler = cfg.Auth.Middleware(apiLimited(cfg.APILimit, app))
 	}
 	appHandler = middleware.LimitBody(maxRequestBody)(appHandler)
-	mux.Handle("/", middleware.Timeout(requestTimeout)(appHandler))
+	mux.Handle("/", middleware.Timeout(requestTimeout)(gate(appHandler)))
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +98,26 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	handler = middleware.AccessLog(h.Log)(handler)
 	handler = middleware.RequestID(handler)
 	return handler
+}
+
+// gate returns the in-flight gate f (identity when nil), answering requests
+// that waited too long with busy.
+func (h *Handlers) gate(f *middleware.InFlight) func(http.Handler) http.Handler {
+	if f == nil {
+		return func(next http.Handler) http.Handler { return next }
+	}
+	return f.Limit(http.HandlerFunc(h.busy))
+}
+
+// codeBusy is the error code of the busy answer.
+const codeBusy = "busy"
+
+// busy answers a request that got no slot in time: 503, as a page or as the
+// API's JSON error. It runs before Auth, so rendering it takes no database
+// call.
+func (h *Handlers) busy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "1")
+	h.renderError(w, r, &httpError{http.StatusServiceUnavailable, codeBusy, "The server is busy. Try again in a moment."})
 }
 
 // limited applies l (when set) keyed by keyOf.

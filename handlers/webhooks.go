@@ -34,6 +34,9 @@ type WebhookHandler struct {
 	wh      *svix.Webhook
 	log     *slog.Logger
 	metrics *WebhookMetrics
+	// Directory, when set, drops its copy after each applied event, so
+	// this instance's next request reads the change.
+	Directory *models.Directory
 }
 
 // NewWebhookHandler returns the handler for POST /webhooks/clerk; secret is
@@ -122,6 +125,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !fresh {
 		h.done(w, r, ev.Type, outcomeDuplicate)
 		return
+	}
+	if h.Directory != nil {
+		h.Directory.Changed()
 	}
 	h.done(w, r, ev.Type, outcomeApplied)
 }

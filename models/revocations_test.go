@@ -23,12 +23,13 @@ func TestRevocationsFollowNotifications(t *testing.T) {
 	if err := models.RevokeSession(ctx, db, "sess_before", "user_1", "revoked"); err != nil {
 		t.Fatal(err)
 	}
-	r := models.NewRevocations(db, slog.New(slog.DiscardHandler))
-	r.Heartbeat = 50 * time.Millisecond
+	r := models.NewRevocations(db)
+	l := models.NewListener(db, slog.New(slog.DiscardHandler), r)
+	l.Heartbeat = 50 * time.Millisecond
 	if got, err := r.IsRevoked(ctx, "sess_before"); err != nil || !got {
 		t.Fatalf("before listening: IsRevoked = %v, %v; want true from the database", got, err)
 	}
-	go r.Run(ctx)
+	go l.Run(ctx)
 	waitFor(t, r.Listening)
 	if got, _ := r.IsRevoked(ctx, "sess_before"); !got {
 		t.Fatal("listening: a session revoked before start is not refused")

@@ -67,18 +67,22 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		return &config.Error{Var: "CLERK_WEBHOOK_SIGNING_SECRET", Problem: err.Error()}
 	}
 	store := middleware.NewSessionStore(cfg.SessionSecret, cfg.HTTPS())
-	// Session revocations answered from memory, kept current by NOTIFY.
-	revoked := models.NewRevocations(db, log)
-	go revoked.Run(ctx)
+	// Session revocations and the directory (who may enter which
+	// organization; the top bar) answered from memory, kept current by NOTIFY.
+	revoked := models.NewRevocations(db)
+	directory := models.NewDirectory(db)
+	webhooks.Directory = directory
+	go models.NewListener(db, log, revoked, directory).Run(ctx)
 	h := &handlers.Handlers{
-		Log:      log,
-		DB:       db,
-		Assets:   assets,
-		Ready:    readiness(db, migrator),
-		Sessions: store,
-		Clerk:    newClerkHandlers(cfg),
-		BaseURL:  cfg.BaseURL,
-		Webhooks: webhooks,
+		Log:       log,
+		DB:        db,
+		Assets:    assets,
+		Ready:     readiness(db, migrator),
+		Sessions:  store,
+		Clerk:     newClerkHandlers(cfg),
+		BaseURL:   cfg.BaseURL,
+		Webhooks:  webhooks,
+		Directory: directory,
 		// Every tenant transaction runs as this role, so RLS applies.
 		DBTenantRole: cfg.TenantRole,
 	}
@@ -90,6 +94,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		// In-process limits (see middleware.RateLimiter for several instances).
 		WebhookLimit: rateLimiter(cfg.WebhookRateLimit),
 		APILimit:     rateLimiter(cfg.APIRateLimit),
+		// Admission in arrival order in front of the pool's random pick.
+		InFlight: middleware.NewInFlight(cfg.MaxInFlight, handlers.QueueTimeout),
 	})
 
 	ln, err := listen(":" + strconv.Itoa(cfg.Port))

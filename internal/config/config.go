@@ -42,7 +42,10 @@ type Config struct {
 	WebhookRateLimit float64
 	// DBMaxConns bounds the connection pool.
 	DBMaxConns int
-	Clerk      Clerk
+	// MaxInFlight bounds the requests running at once on the database-backed
+	// routes; later ones wait in arrival order. 0 means no limit.
+	MaxInFlight int
+	Clerk       Clerk
 }
 
 // Clerk holds the Clerk instance settings.
@@ -118,6 +121,9 @@ func Load(getenv Getenv) (*Config, error) {
 	if c.DBMaxConns, err = parseMaxConns(getenv("DB_MAX_CONNS")); err != nil {
 		return nil, err
 	}
+	if c.MaxInFlight, err = parseMaxInFlight(getenv("MAX_IN_FLIGHT"), c.DBMaxConns); err != nil {
+		return nil, err
+	}
 	if err := c.loadClerk(getenv); err != nil {
 		return nil, err
 	}
@@ -188,6 +194,22 @@ func parseMaxConns(v string) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1000 {
 		return 0, bad("DB_MAX_CONNS", "must be a number from 1 to 1000, got %q", v)
+	}
+	return n, nil
+}
+
+// parseMaxInFlight defaults to the pool plus 1 per CPU. Requests past the
+// limit wait in arrival order; beyond the pool they would only queue for a
+// connection, handed out at random. The 1 per CPU keeps each CPU busy with
+// the work between queries (templates, JSON); more only lengthens the tail
+// (docs/performance.md, "Pool and gate").
+func parseMaxInFlight(v string, dbMaxConns int) (int, error) {
+	if v == "" {
+		return dbMaxConns + runtime.GOMAXPROCS(0), nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, bad("MAX_IN_FLIGHT", "must be a number of requests, 0 or more (0 = no limit), got %q", v)
 	}
 	return n, nil
 }

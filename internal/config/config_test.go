@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"webhook secret prefix", map[string]string{"CLERK_WEBHOOK_SIGNING_SECRET": "secret"}, "CLERK_WEBHOOK_SIGNING_SECRET"},
 		{"authorized party not origin", map[string]string{"CLERK_AUTHORIZED_PARTIES": "https://a.example.com/path"}, "CLERK_AUTHORIZED_PARTIES"},
 		{"metrics addr", map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		{"db max conns zero", map[string]string{"DB_MAX_CONNS": "0"}, "DB_MAX_CONNS"},
+		{"max in flight negative", map[string]string{"MAX_IN_FLIGHT": "-1"}, "MAX_IN_FLIGHT"},
+		{"max in flight not a number", map[string]string{"MAX_IN_FLIGHT": "many"}, "MAX_IN_FLIGHT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,6 +63,32 @@ func TestLoadRejectsBadValues(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans several lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestPoolAndInFlightLimits(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	tests := []struct {
+		name          string
+		env           map[string]string
+		wantConns     int
+		wantMaxFlight int
+	}{
+		{"defaults", nil, max(4*procs, 4), max(4*procs, 4) + procs},
+		{"in flight follows the pool", map[string]string{"DB_MAX_CONNS": "10"}, 10, 10 + procs},
+		{"in flight set", map[string]string{"DB_MAX_CONNS": "10", "MAX_IN_FLIGHT": "7"}, 10, 7},
+		{"in flight off", map[string]string{"MAX_IN_FLIGHT": "0"}, max(4*procs, 4), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if c.DBMaxConns != tt.wantConns || c.MaxInFlight != tt.wantMaxFlight {
+				t.Errorf("DBMaxConns, MaxInFlight = %d, %d; want %d, %d", c.DBMaxConns, c.MaxInFlight, tt.wantConns, tt.wantMaxFlight)
 			}
 		})
 	}

@@ -1,0 +1,175 @@
+package models
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+)
+
+// DirectoryChannel is notified on commit by every statement that changes
+// users, organizations or memberships (the triggers of migration 00004).
+const DirectoryChannel = "app_directory_changed"
+
+// directoryMaxEntries bounds the copy's memory: past it, it starts over.
+const directoryMaxEntries = 20000
+
+// Directory answers the lookups every request makes of the synced tables —
+// which organization a user may enter, with which role and permissions, and
+// each page's top bar — from memory, as a Follower of DirectoryChannel. Any
+// change anywhere drops everything it holds, so a removed member is refused
+// as soon as the change's notification arrives (and at once on the instance
+// that made it: see Changed). While not live every lookup is a query.
+//
+// An answer read from the database is kept only if nothing changed while it
+// was read: a lookup racing a commit cannot store what the commit replaced.
+type Directory struct {
+	db *gorm.DB
+
+	mu      sync.RWMutex
+	live    bool
+	gen     uint64 // bumped by every change; answers read under another are dropped
+	tenants map[directoryKey]Tenant
+	navs    map[string]directoryNav
+}
+
+type directoryKey struct{ column, value, userID string }
+
+type directoryNav struct {
+	user *User
+	orgs []UserOrganization
+}
+
+// NewDirectory returns a Directory on db; a Listener keeps it current.
+func NewDirectory(db *gorm.DB) *Directory {
+	return &Directory{db: db, tenants: map[directoryKey]Tenant{}, navs: map[string]directoryNav{}}
+}
+
+// TenantForSlug is the package's TenantForSlug, from memory when live.
+func (d *Directory) TenantForSlug(ctx context.Context, slug, userID string) (Tenant, error) {
+	return d.tenant(directoryKey{"slug", slug, userID}, func() (Tenant, error) {
+		return TenantForSlug(ctx, d.db, slug, userID)
+	})
+}
+
+// TenantForOrg is the package's TenantForOrg, from memory when live.
+func (d *Directory) TenantForOrg(ctx context.Context, orgID, userID string) (Tenant, error) {
+	return d.tenant(directoryKey{"id", orgID, userID}, func() (Tenant, error) {
+		return TenantForOrg(ctx, d.db, orgID, userID)
+	})
+}
+
+// UserAndOrganizations is the package's UserAndOrganizations, from memory
+// when live.
+func (d *Directory) UserAndOrganizations(ctx context.Context, userID string) (*User, []UserOrganization, error) {
+	d.mu.RLock()
+	nav, ok := d.navs[userID]
+	gen, live := d.gen, d.live
+	d.mu.RUnlock()
+	if ok {
+		return nav.clone()
+	}
+	u, orgs, err := UserAndOrganizations(ctx, d.db, userID)
+	if err != nil || !live {
+		return u, orgs, err
+	}
+	d.keep(gen, func() { d.navs[userID] = directoryNav{u, orgs}.cloneNav() })
+	return u, orgs, nil
+}
+
+// tenant answers key from memory or load; a "not found" is not kept, so
+// guessed slugs cannot fill memory.
+func (d *Directory) tenant(key directoryKey, load func() (Tenant, error)) (Tenant, error) {
+	d.mu.RLock()
+	t, ok := d.tenants[key]
+	gen, live := d.gen, d.live
+	d.mu.RUnlock()
+	if ok {
+		return t.clone(), nil
+	}
+	t, err := load()
+	if err != nil || !live {
+		return t, err
+	}
+	d.keep(gen, func() { d.tenants[key] = t.clone() })
+	return t, nil
+}
+
+// keep runs store if the copy is live and unchanged since gen.
+func (d *Directory) keep(gen uint64, store func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.live || d.gen != gen {
+		return
+	}
+	if len(d.tenants)+len(d.navs) >= directoryMaxEntries {
+		d.dropLocked()
+	}
+	store()
+}
+
+// Changed drops everything held. The instance that commits a change calls
+// it after the commit, so its own next request reads the change; the others
+// learn from the notification, a moment later.
+func (d *Directory) Changed() {
+	d.mu.Lock()
+	d.dropLocked()
+	d.mu.Unlock()
+}
+
+func (d *Directory) dropLocked() {
+	d.gen++
+	clear(d.tenants)
+	clear(d.navs)
+}
+
+// Channel implements Follower.
+func (d *Directory) Channel() string { return DirectoryChannel }
+
+// Notified implements Follower: any change drops everything.
+func (d *Directory) Notified(string) { d.Changed() }
+
+// Reload implements Follower: the copy starts empty and fills on demand.
+func (d *Directory) Reload(context.Context, *pgx.Conn) error {
+	d.Changed()
+	return nil
+}
+
+// SetLive implements Follower. Either way the copy starts over: changes
+// made while not listening were never seen.
+func (d *Directory) SetLive(live bool) {
+	d.mu.Lock()
+	d.live = live
+	d.dropLocked()
+	d.mu.Unlock()
+}
+
+// Live reports whether answers may come from memory.
+func (d *Directory) Live() bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.live
+}
+
+// clone copies t, so a caller appending to its permissions cannot change
+// the copy others are handed.
+func (t Tenant) clone() Tenant {
+	t.Permissions = slices.Clone(t.Permissions)
+	return t
+}
+
+func (n directoryNav) cloneNav() directoryNav {
+	if n.user != nil {
+		u := *n.user
+		n.user = &u
+	}
+	n.orgs = slices.Clone(n.orgs)
+	return n
+}
+
+func (n directoryNav) clone() (*User, []UserOrganization, error) {
+	c := n.cloneNav()
+	return c.user, c.orgs, nil
+}
