@@ -241,6 +241,9 @@ func runBudget(ctx context.Context, o options) error {
 	if err := seedProjects(ctx, dbURL, listSize); err != nil {
 		return fmt.Errorf("seed projects: %w", err)
 	}
+	if err := settle(ctx, dbURL); err != nil {
+		return err
+	}
 	tok, iat, err := emu.mintToken(ctx, time.Hour)
 	if err != nil {
 		return fmt.Errorf("mint session token: %w", err)

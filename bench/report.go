@@ -122,10 +122,11 @@ func cpuRatio(a, b *series) float64 {
 	return float64(as+ap) / float64(bs+bp)
 }
 
+// roundRPS lists each round's requests/s and, in brackets, its p99 in ms.
 func (s series) roundRPS() string {
 	var parts []string
 	for _, r := range s.rounds {
-		parts = append(parts, fmt.Sprintf("%.0f", r.RPS()))
+		parts = append(parts, fmt.Sprintf("%.0f (%.1f)", r.RPS(), float64(r.P99)/float64(time.Millisecond)))
 	}
 	return strings.Join(parts, " / ")
 }
@@ -185,7 +186,7 @@ func (r *report) print(w io.Writer) {
 		r.tool, r.opts.connections, r.opts.threads, r.opts.duration, r.opts.rounds, r.opts.warmup)
 	fmt.Fprintf(w, "Pools: app DB_MAX_CONNS=%d (MAX_IN_FLIGHT default: %d), baseline pgxpool %d.\n\n",
 		r.opts.pool, r.opts.pool+runtime.GOMAXPROCS(0), r.opts.baselineConns)
-	fmt.Fprintln(w, "| endpoint | server | req/s | rounds req/s | p50 | p99 | errors | CPU/req server | CPU/req Postgres | app/baseline req/s (paired median) |")
+	fmt.Fprintln(w, "| endpoint | server | req/s | rounds: req/s (p99 ms) | p50 | p99 (worst round) | errors | CPU/req server | CPU/req Postgres | app/baseline req/s (paired median) |")
 	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
 	for _, ep := range r.endpoints() {
 		a, b := r.find(ep, "app"), r.find(ep, "baseline")

@@ -169,6 +169,18 @@ SELECT $1, format('Project %s', lpad(g::text, 3, '0')),
 FROM generate_series(1, $3) g`, benchOrgID, benchUserID, n)
 }
 
+// settle vacuums and analyzes the freshly written tables and checkpoints,
+// so neither autovacuum nor a checkpoint starts in the middle of a
+// measured round (both would land on the two servers' rounds unevenly).
+func settle(ctx context.Context, dbURL string) error {
+	for _, stmt := range []string{"VACUUM ANALYZE", "CHECKPOINT"} {
+		if err := devpg.Exec(ctx, dbURL, stmt); err != nil {
+			return fmt.Errorf("%s: %w", stmt, err)
+		}
+	}
+	return nil
+}
+
 // waitSynced waits until the app's webhook handler has written the bench
 // user's membership.
 func waitSynced(ctx context.Context, dbURL string) error {
