@@ -252,7 +252,8 @@ func TestAPINeedsActiveOrganization(t *testing.T) {
 		t.Errorf("alice = %d", code)
 	}
 	bob := apiToken(t, s, bobID, acmeID)
-	if code, _ := apiCall(t, s, bob, "GET", "/api/v1/projects", nil, nil); code != http.StatusNotFound {
-		t.Errorf("token of a removed member = %d, want 404", code)
-	}
+	eventually(t, "token of a removed member is a 404", func() bool {
+		code, _ := apiCall(t, s, bob, "GET", "/api/v1/projects", nil, nil)
+		return code == http.StatusNotFound
+	})
 }

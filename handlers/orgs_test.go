@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/clerk/clerk-sdk-go/v2"
@@ -57,6 +58,18 @@ func send(t *testing.T, s *apptest.Stack, c *http.Client, method, path string, f
 }
 
 // tenantSnapshot is every tenant row of an organization, as text.
+// eventually polls ok for up to 5 s. A change written straight to the
+// synced tables (as another process would) reaches the app's in-memory
+// directory through its NOTIFY, a moment after the commit.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 5 s", what)
+		}
+	}
+}
+
 func tenantSnapshot(t *testing.T, s *apptest.Stack, orgID string) string {
 	t.Helper()
 	var out []string
@@ -184,6 +197,10 @@ func TestMemberPermissions(t *testing.T) {
 
 	// Without org:projects:manage (a custom role), writes are refused by name.
 	s.DB.Exec("UPDATE memberships SET role = 'org:viewer', permissions = '{org:projects:read}' WHERE user_id = ?", bobID)
+	eventually(t, "the new role reaches the app", func() bool {
+		code, _, _ := send(t, s, noFollow, "GET", "/orgs/acme/projects/new", nil)
+		return code == http.StatusForbidden
+	})
 	code, raw, _ := send(t, s, noFollow, "POST", "/orgs/acme/projects", url.Values{"name": {"Again"}})
 	if code != http.StatusForbidden || !strings.Contains(raw, "org:projects:manage") {
 		t.Errorf("viewer creates a project = %d, want 403 naming org:projects:manage", code)
@@ -275,9 +292,10 @@ func TestOrgListAndApp(t *testing.T) {
 		t.Errorf("/app after globex = %q, want /orgs/globex", resp.Header.Get("Location"))
 	}
 	s.DB.Exec("DELETE FROM memberships WHERE user_id = ? AND organization_id = ?", aliceID, globexID)
-	if _, _, resp := send(t, s, noFollow, "GET", "/app", nil); resp.Header.Get("Location") != "/orgs" {
-		t.Errorf("/app after leaving globex = %q, want /orgs", resp.Header.Get("Location"))
-	}
+	eventually(t, "/app after leaving globex goes to /orgs", func() bool {
+		_, _, resp := send(t, s, noFollow, "GET", "/app", nil)
+		return resp.Header.Get("Location") == "/orgs"
+	})
 	if code, _, _ := send(t, s, follow, "GET", "/orgs/globex", nil); code != http.StatusNotFound {
 		t.Errorf("former organization = %d, want 404", code)
 	}

@@ -157,6 +157,10 @@ func TestSecuritySuiteXSS(t *testing.T) {
 		t.Fatal(err)
 	}
 	follow, _ := pageClient(t, s, "alice@example.com")
+	eventually(t, "the top bar shows the new name", func() bool {
+		_, body, _ := send(t, s, follow, http.MethodGet, "/orgs", nil)
+		return strings.Contains(body, "U &lt;")
+	})
 	pages := []string{"/orgs", "/orgs/acme", "/orgs/acme/projects", "/orgs/acme/projects/" + project.ID,
 		"/orgs/acme/projects/" + project.ID + "/edit", "/orgs/acme/audit", "/orgs/acme/members", "/account"}
 	for _, p := range pages {

@@ -41,11 +41,11 @@ func silently(t *testing.T, db *gorm.DB, sql string) {
 	}
 }
 
-func startListener(t *testing.T, db *gorm.DB, followers ...models.Follower) {
+func startListener(t *testing.T, db *gorm.DB, dbURL string, followers ...models.Follower) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	l := models.NewListener(db, slog.New(slog.DiscardHandler), followers...)
+	l := models.NewListener(db, connectTo(dbURL), slog.New(slog.DiscardHandler), followers...)
 	l.Heartbeat = 50 * time.Millisecond
 	go l.Run(ctx)
 }
@@ -54,11 +54,11 @@ func startListener(t *testing.T, db *gorm.DB, followers ...models.Follower) {
 // users, organizations or memberships, by any writer, drops the copy once
 // its notification arrives, so a removed member is refused.
 func TestDirectoryFollowsChanges(t *testing.T) {
-	db, _ := testenv.DB(t)
+	db, dbURL := testenv.DB(t)
 	ctx := context.Background()
 	seedDirectory(t, db)
 	d := models.NewDirectory(db)
-	startListener(t, db, d)
+	startListener(t, db, dbURL, d)
 	waitFor(t, d.Live)
 
 	tn, err := d.TenantForSlug(ctx, "dunder", "user_d")
@@ -108,7 +108,7 @@ func TestDirectoryFollowsChanges(t *testing.T) {
 // loses notifications) every lookup is a query; Changed makes this
 // instance's own commit visible at once, before its notification arrives.
 func TestDirectoryWithoutListenerAndChanged(t *testing.T) {
-	db, _ := testenv.DB(t)
+	db, dbURL := testenv.DB(t)
 	ctx := context.Background()
 	seedDirectory(t, db)
 	d := models.NewDirectory(db)
@@ -121,7 +121,7 @@ func TestDirectoryWithoutListenerAndChanged(t *testing.T) {
 	}
 
 	silently(t, db, `INSERT INTO memberships (id, organization_id, user_id, role) VALUES ('orgmem_d2', 'org_d', 'user_d', 'org:member')`)
-	startListener(t, db, d)
+	startListener(t, db, dbURL, d)
 	waitFor(t, d.Live)
 	if _, err := d.TenantForSlug(ctx, "dunder", "user_d"); err != nil {
 		t.Fatal(err)

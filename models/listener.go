@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
 
@@ -30,13 +28,15 @@ type Follower interface {
 	SetLive(live bool)
 }
 
-// Listener keeps one pooled connection LISTENing on its followers' channels
-// and dispatches the notifications, so every instance's copies follow
-// commits made anywhere. Behind a transaction-pooling proxy, where LISTEN
-// succeeds but notifications are lost, its probe never arrives and the
-// followers stay on the database.
+// Listener keeps a connection of its own LISTENing on its followers'
+// channels and dispatches the notifications, so every instance's copies
+// follow commits made anywhere. Its connection is not the pool's, so
+// DB_MAX_CONNS counts only connections requests can use. Behind a
+// transaction-pooling proxy, where LISTEN succeeds but notifications are
+// lost, its probe never arrives and the followers stay on the database.
 type Listener struct {
-	db        *gorm.DB
+	db        *gorm.DB // the pool, for the probe's notification
+	connect   func(context.Context) (*pgx.Conn, error)
 	log       *slog.Logger
 	followers []Follower
 	// Heartbeat is how often a quiet listening connection is probed with a
@@ -44,9 +44,11 @@ type Listener struct {
 	Heartbeat time.Duration
 }
 
-// NewListener returns a Listener for followers on db; call Run to start it.
-func NewListener(db *gorm.DB, log *slog.Logger, followers ...Follower) *Listener {
-	return &Listener{db: db, log: log, followers: followers, Heartbeat: 30 * time.Second}
+// NewListener returns a Listener for followers: connect opens its
+// listening connection (pgx.Connect with the pool's URL), db is the pool.
+// Call Run to start it.
+func NewListener(db *gorm.DB, connect func(context.Context) (*pgx.Conn, error), log *slog.Logger, followers ...Follower) *Listener {
+	return &Listener{db: db, connect: connect, log: log, followers: followers, Heartbeat: 30 * time.Second}
 }
 
 // Run listens until ctx ends, reconnecting after a second when the
@@ -77,27 +79,12 @@ func (l *Listener) listen(ctx context.Context) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	sqlDB, err := l.db.DB()
+	conn, err := l.connect(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("connect: %w", err)
 	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	// The connection stays in LISTEN mode: it never goes back to the pool.
-	return conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return errors.New("not a pgx connection")
-		}
-		// Whatever stopped it, the connection is not fit for the pool.
-		if err := l.follow(ctx, sc.Conn()); err != nil {
-			return errors.Join(err, driver.ErrBadConn)
-		}
-		return nil
-	})
+	defer conn.Close(context.WithoutCancel(ctx))
+	return l.follow(ctx, conn)
 }
 
 // follow runs on the listening connection until it fails.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"example.com/saas/internal/testenv"
@@ -17,14 +18,14 @@ import (
 // the listening connection was quiet through several heartbeats; before it
 // listens, the database answers.
 func TestRevocationsFollowNotifications(t *testing.T) {
-	db, _ := testenv.DB(t)
+	db, dbURL := testenv.DB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := models.RevokeSession(ctx, db, "sess_before", "user_1", "revoked"); err != nil {
 		t.Fatal(err)
 	}
 	r := models.NewRevocations(db)
-	l := models.NewListener(db, slog.New(slog.DiscardHandler), r)
+	l := models.NewListener(db, connectTo(dbURL), slog.New(slog.DiscardHandler), r)
 	l.Heartbeat = 50 * time.Millisecond
 	if got, err := r.IsRevoked(ctx, "sess_before"); err != nil || !got {
 		t.Fatalf("before listening: IsRevoked = %v, %v; want true from the database", got, err)
@@ -61,6 +62,11 @@ func TestRevocationsFollowNotifications(t *testing.T) {
 	if got, _ := r.IsRevoked(ctx, "sess_other"); got {
 		t.Error("a session never revoked is refused")
 	}
+}
+
+// connectTo is a Listener's connect func for dbURL.
+func connectTo(dbURL string) func(context.Context) (*pgx.Conn, error) {
+	return func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, dbURL) }
 }
 
 func waitFor(t *testing.T, ok func() bool) {

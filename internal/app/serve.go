@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -72,7 +73,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	revoked := models.NewRevocations(db)
 	directory := models.NewDirectory(db)
 	webhooks.Directory = directory
-	go models.NewListener(db, log, revoked, directory).Run(ctx)
+	// The listener holds a connection of its own, outside the pool.
+	connectListener := func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, cfg.DatabaseURL) }
+	go models.NewListener(db, connectListener, log, revoked, directory).Run(ctx)
 	h := &handlers.Handlers{
 		Log:       log,
 		DB:        db,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	"github.com/clerk/clerk-sdk-go/v2/session"
 
 	"example.com/saas/internal/apptest"
@@ -73,6 +74,19 @@ func TestTwoInstancesShareOnlyPostgres(t *testing.T) {
 	eventually(t, "new organization usable on instance B", func() bool {
 		code, _ := get(t, b, "/api/v1/projects", orgToken)
 		return code == 200
+	})
+
+	// Removed in Clerk: the membership.deleted webhook reaches A, and B,
+	// which holds the membership in memory (models.Directory), drops it
+	// on A's NOTIFY and refuses the organization.
+	if _, err := organizationmembership.NewClient(s.ClientConfig()).Delete(t.Context(), &organizationmembership.DeleteParams{
+		OrganizationID: org, UserID: apptest.Alice,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "removed member refused on instance B", func() bool {
+		code, _ := get(t, b, "/api/v1/projects", orgToken)
+		return code == http.StatusNotFound
 	})
 
 	// Revoked at Clerk: the session.revoked webhook reaches A, and B refuses
