@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +41,7 @@ type options struct {
 	webhookEvents    int
 	webhookWorkers   int
 	pool             int
+	appEnv           envFlag
 	baselineConns    int
 	scale            bool
 	scaleOrgs        int
@@ -60,6 +62,7 @@ func main() {
 	flag.IntVar(&o.webhookEvents, "webhook-events", 10000, "webhook deliveries to post (half are duplicates)")
 	flag.IntVar(&o.webhookWorkers, "webhook-workers", 16, "concurrent webhook senders")
 	flag.IntVar(&o.pool, "pool", 2*runtime.NumCPU(), "the app's DB_MAX_CONNS (its MAX_IN_FLIGHT follows: pool + 1 per CPU); Postgres shares these CPUs")
+	flag.Var(&o.appEnv, "app-env", "extra app setting KEY=VALUE, repeatable (MAX_IN_FLIGHT=0, GOGC=100, …)")
 	flag.IntVar(&o.baselineConns, "baseline-conns", 0, "the baseline's pgxpool size (0: the app's -pool)")
 	flag.BoolVar(&o.scale, "scale", false, "run the scale comparison instead: many organizations vs one")
 	flag.IntVar(&o.scaleOrgs, "scale-orgs", 10000, "organizations in the scale run")
@@ -156,7 +159,7 @@ func (e *env) startApp(o options, emu *emulator, dbURL, name string) (*server, e
 	if err != nil {
 		return nil, err
 	}
-	vars := appEnv(emu, dbURL, port, o.pool)
+	vars := o.appVars(emu, dbURL, port)
 	logPath := filepath.Join(e.work, name+".log")
 	if o.cpuProfile != "" || o.memProfile != "" {
 		return startAppInProcess(vars, logPath)
@@ -209,7 +212,7 @@ func runBudget(ctx context.Context, o options) error {
 	// Start-up: three starts of the app with migrations current; the last
 	// one stays up. The first start applies nothing (migrated above).
 	step("starting the app (3 times, for start-up time)")
-	vars := appEnv(emu, dbURL, port, o.pool)
+	vars := o.appVars(emu, dbURL, port)
 	appURL := fmt.Sprintf("http://127.0.0.1:%d", port)
 	var appSrv *server
 	for i := range 3 {
@@ -436,6 +439,29 @@ func writeMemProfile(o options) error {
 	}
 	fmt.Printf("allocation profile written to %s (go tool pprof -sample_index=alloc_space -top %s)\n", o.memProfile, o.memProfile)
 	return nil
+}
+
+// envFlag collects -app-env KEY=VALUE settings.
+type envFlag []string
+
+func (e *envFlag) String() string { return strings.Join(*e, " ") }
+
+func (e *envFlag) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	*e = append(*e, v)
+	return nil
+}
+
+// appVars is the app's environment: appEnv, then the -app-env settings.
+func (o options) appVars(emu *emulator, dbURL string, port int) map[string]string {
+	vars := appEnv(emu, dbURL, port, o.pool)
+	for _, kv := range o.appEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	return vars
 }
 
 func step(msg string) { fmt.Fprintf(os.Stderr, "bench: %s\n", msg) }

@@ -66,22 +66,32 @@ func (s series) rps() float64 {
 	return float64(n) / d.Seconds()
 }
 
-// p50 is the median round's p50; p99 the worst round's p99.
+// p50 and p99 are the median round's, like the req/s ratio: a stall of
+// the shared machine lands in one round of either server (each round's
+// p99 is printed, and the worst next to the median).
 func (s series) p50() time.Duration {
-	var v []time.Duration
-	for _, r := range s.rounds {
-		v = append(v, r.P50)
-	}
-	slices.Sort(v)
-	return v[len(v)/2]
+	return medianOf(s.rounds, func(r round) time.Duration { return r.P50 })
 }
 
 func (s series) p99() time.Duration {
+	return medianOf(s.rounds, func(r round) time.Duration { return r.P99 })
+}
+
+func (s series) worstP99() time.Duration {
 	var worst time.Duration
 	for _, r := range s.rounds {
 		worst = max(worst, r.P99)
 	}
 	return worst
+}
+
+func medianOf(rounds []round, of func(round) time.Duration) time.Duration {
+	var v []time.Duration
+	for _, r := range rounds {
+		v = append(v, of(r))
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 func (s series) errors() int64 {
@@ -184,8 +194,12 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "Load average when the run started: %s (other work on the machine skews the numbers).\n", r.load)
 	fmt.Fprintf(w, "Load: %s, %d connections, %d threads, %s per run, %d rounds alternating app and baseline, %s warm-up.\n",
 		r.tool, r.opts.connections, r.opts.threads, r.opts.duration, r.opts.rounds, r.opts.warmup)
-	fmt.Fprintf(w, "Pools: app DB_MAX_CONNS=%d (MAX_IN_FLIGHT default: %d), baseline pgxpool %d.\n\n",
+	fmt.Fprintf(w, "Pools: app DB_MAX_CONNS=%d (MAX_IN_FLIGHT default: %d), baseline pgxpool %d.",
 		r.opts.pool, r.opts.pool+runtime.GOMAXPROCS(0), r.opts.baselineConns)
+	if len(r.opts.appEnv) > 0 {
+		fmt.Fprintf(w, " App settings: %s.", r.opts.appEnv.String())
+	}
+	fmt.Fprint(w, "\n\n")
 	fmt.Fprintln(w, "| endpoint | server | req/s | rounds: req/s (p99 ms) | p50 | p99 (worst round) | errors | CPU/req server | CPU/req Postgres | app/baseline req/s (paired median) |")
 	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
 	for _, ep := range r.endpoints() {
@@ -199,7 +213,7 @@ func (r *report) print(w io.Writer) {
 				ratio = fmt.Sprintf("%.2f (**%.2f**)", a.rps()/b.rps(), pairedRatio(a, b))
 			}
 			cpu, pg := s.cpuPerRequest()
-			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %s |\n", ep, s.server, s.rps(), s.roundRPS(), ms(s.p50()), ms(s.p99()), s.errors(), us(cpu), us(pg), ratio)
+			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %s |\n", ep, s.server, s.rps(), s.roundRPS(), ms(s.p50()), ms(s.p99())+" ("+ms(s.worstP99())+")", s.errors(), us(cpu), us(pg), ratio)
 		}
 	}
 	fmt.Fprintln(w)
@@ -241,7 +255,8 @@ func (r *report) checks() []check {
 		ratio := pairedRatio(a, b)
 		cs = append(cs,
 			check{name: ep + ": app/baseline req/s (median of paired rounds)", value: fmt.Sprintf("%.2f (totals: %.2f)", ratio, a.rps()/b.rps()), target: fmt.Sprintf("≥ %.1f", targetRatio), ok: ratio >= targetRatio},
-			check{name: ep + ": app p99", value: ms(a.p99()), target: "< " + ms(targetP99), ok: a.p99() < targetP99},
+			check{name: ep + ": app p99 (median round)", value: fmt.Sprintf("%s (worst round %s; baseline %s, worst %s)", ms(a.p99()), ms(a.worstP99()), ms(b.p99()), ms(b.worstP99())),
+				target: "< " + ms(targetP99), ok: a.p99() < targetP99},
 			check{name: ep + ": CPU per request, app/baseline (server + Postgres)", value: fmt.Sprintf("%.2f", cpuRatio(a, b)), info: true},
 			check{name: ep + ": errors (app + baseline)", value: fmt.Sprint(a.errors() + b.errors()), target: "0", ok: a.errors()+b.errors() == 0},
 		)
