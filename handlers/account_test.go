@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"example.com/saas/internal/testenv"
 )
 
 // TestAccountPage: the profile from the local users table, the user's
@@ -21,7 +23,7 @@ func TestAccountPage(t *testing.T) {
 	}
 	// A name changed locally (by a webhook) shows without a Clerk API call.
 	s.DB.Exec("UPDATE users SET first_name = 'Alicia' WHERE id = ?", aliceID)
-	eventually(t, "account page reads the local users table", func() bool {
+	testenv.Eventually(t, "account page reads the local users table", func() bool {
 		_, body, _ := send(t, s, follow, "GET", "/account", nil)
 		return doc(t, body).Find(`[data-testid="account-name"]`).Text() == "Alicia Admin"
 	})

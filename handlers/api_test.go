@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/testenv"
 )
 
 // The emulator's default seed (internal/clerkdev/seed.go).
@@ -252,7 +253,7 @@ func TestAPINeedsActiveOrganization(t *testing.T) {
 		t.Errorf("alice = %d", code)
 	}
 	bob := apiToken(t, s, bobID, acmeID)
-	eventually(t, "token of a removed member is a 404", func() bool {
+	testenv.Eventually(t, "token of a removed member is a 404", func() bool {
 		code, _ := apiCall(t, s, bob, "GET", "/api/v1/projects", nil, nil)
 		return code == http.StatusNotFound
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"example.com/saas/internal/testenv"
 	"example.com/saas/middleware"
 	"example.com/saas/static"
 )
@@ -40,7 +41,7 @@ func TestInFlightBusyAnswerSparesMachineRoutes(t *testing.T) {
 		holder.Wait()
 	}
 	defer free()
-	waitUntil(t, "the slot to be held", func() bool { return gate.Running() == 1 })
+	testenv.Eventually(t, "the slot to be held", func() bool { return gate.Running() == 1 })
 
 	tests := []struct {
 		method, path string
@@ -82,17 +83,5 @@ func TestInFlightBusyAnswerSparesMachineRoutes(t *testing.T) {
 	free()
 	if rec := get(t, router, "/"); rec.Code != http.StatusOK {
 		t.Errorf("GET / after the slot was freed = %d, want 200", rec.Code)
-	}
-}
-
-// waitUntil polls cond until it holds, failing the test after a deadline.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

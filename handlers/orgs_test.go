@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/clerk/clerk-sdk-go/v2"
@@ -15,6 +14,7 @@ import (
 
 	"example.com/saas/handlers"
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
 
@@ -55,19 +55,6 @@ func send(t *testing.T, s *apptest.Stack, c *http.Client, method, path string, f
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(raw), resp
-}
-
-// tenantSnapshot is every tenant row of an organization, as text.
-// eventually polls ok for up to 5 s. A change written straight to the
-// synced tables (as another process would) reaches the app's in-memory
-// directory through its NOTIFY, a moment after the commit.
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 5 s", what)
-		}
-	}
 }
 
 func tenantSnapshot(t *testing.T, s *apptest.Stack, orgID string) string {
@@ -197,7 +184,7 @@ func TestMemberPermissions(t *testing.T) {
 
 	// Without org:projects:manage (a custom role), writes are refused by name.
 	s.DB.Exec("UPDATE memberships SET role = 'org:viewer', permissions = '{org:projects:read}' WHERE user_id = ?", bobID)
-	eventually(t, "the new role reaches the app", func() bool {
+	testenv.Eventually(t, "the new role reaches the app", func() bool {
 		code, _, _ := send(t, s, noFollow, "GET", "/orgs/acme/projects/new", nil)
 		return code == http.StatusForbidden
 	})
@@ -292,7 +279,7 @@ func TestOrgListAndApp(t *testing.T) {
 		t.Errorf("/app after globex = %q, want /orgs/globex", resp.Header.Get("Location"))
 	}
 	s.DB.Exec("DELETE FROM memberships WHERE user_id = ? AND organization_id = ?", aliceID, globexID)
-	eventually(t, "/app after leaving globex goes to /orgs", func() bool {
+	testenv.Eventually(t, "/app after leaving globex goes to /orgs", func() bool {
 		_, _, resp := send(t, s, noFollow, "GET", "/app", nil)
 		return resp.Header.Get("Location") == "/orgs"
 	})

@@ -12,6 +12,7 @@ import (
 
 	"example.com/saas/handlers"
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/testenv"
 )
 
 // placeholder fills any path variable a tenant route may have.
@@ -157,7 +158,7 @@ func TestSecuritySuiteXSS(t *testing.T) {
 		t.Fatal(err)
 	}
 	follow, _ := pageClient(t, s, "alice@example.com")
-	eventually(t, "the top bar shows the new name", func() bool {
+	testenv.Eventually(t, "the top bar shows the new name", func() bool {
 		_, body, _ := send(t, s, follow, http.MethodGet, "/orgs", nil)
 		return strings.Contains(body, "U &lt;")
 	})

@@ -20,6 +20,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/session"
 
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/testenv"
 )
 
 // startPgBouncer runs Debian's pgbouncer in transaction pooling mode with
@@ -170,11 +171,11 @@ func TestThroughPgBouncerTransactionPooling(t *testing.T) {
 	if _, err := session.NewClient(s.ClientConfig()).Revoke(t.Context(), &session.RevokeParams{ID: sid}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "revoked session refused through PgBouncer", func() bool {
+	testenv.Eventually(t, "revoked session refused through PgBouncer", func() bool {
 		code, _ := get(t, s.URL, "/api/v1/me", token)
 		return code == http.StatusUnauthorized
 	})
-	eventually(t, "the revocation listener noticing LISTEN cannot work through PgBouncer", func() bool {
+	testenv.Eventually(t, "the revocation listener noticing LISTEN cannot work through PgBouncer", func() bool {
 		return strings.Contains(s.Logs.String(), "notifications do not arrive")
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
@@ -16,6 +15,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/session"
 
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/testenv"
 )
 
 func get(t *testing.T, base, path, token string) (int, string) {
@@ -39,18 +39,6 @@ func get(t *testing.T, base, path, token string) (int, string) {
 	return resp.StatusCode, b.String()
 }
 
-// eventually polls cond for up to 10 s (webhooks are asynchronous).
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func TestTwoInstancesShareOnlyPostgres(t *testing.T) {
 	s := apptest.Start(t, apptest.Options{})
 	s.WaitForWebhooks(t)
@@ -71,7 +59,7 @@ func TestTwoInstancesShareOnlyPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, orgToken := s.Session(t, apptest.Alice, org)
-	eventually(t, "new organization usable on instance B", func() bool {
+	testenv.Eventually(t, "new organization usable on instance B", func() bool {
 		code, _ := get(t, b, "/api/v1/projects", orgToken)
 		return code == 200
 	})
@@ -84,7 +72,7 @@ func TestTwoInstancesShareOnlyPostgres(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "removed member refused on instance B", func() bool {
+	testenv.Eventually(t, "removed member refused on instance B", func() bool {
 		code, _ := get(t, b, "/api/v1/projects", orgToken)
 		return code == http.StatusNotFound
 	})
@@ -94,7 +82,7 @@ func TestTwoInstancesShareOnlyPostgres(t *testing.T) {
 	if _, err := session.NewClient(s.ClientConfig()).Revoke(t.Context(), &session.RevokeParams{ID: sid}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "revoked session refused on both instances", func() bool {
+	testenv.Eventually(t, "revoked session refused on both instances", func() bool {
 		ca, _ := get(t, a, "/api/v1/me", token)
 		cb, _ := get(t, b, "/api/v1/me", token)
 		return ca == http.StatusUnauthorized && cb == http.StatusUnauthorized
