@@ -117,6 +117,9 @@ ORDER BY lower(u.first_name || ' ' || u.last_name), lower(u.email), m.user_id`, 
 // EnsureUser, EnsureOrganization). Deliberately unscoped: webhook sync.
 func UpsertMembership(ctx context.Context, db *gorm.DB, m Membership, at time.Time) (UpsertResult, error) {
 	db = db.WithContext(ctx)
+	if err := lockMembership(db, m.OrganizationID, m.UserID); err != nil {
+		return Unchanged, err
+	}
 	err := db.Exec(`
 WITH gone AS (
     DELETE FROM memberships
@@ -155,11 +158,25 @@ RETURNING (xmax = 0)`, map[string]any{
 	return res, nil
 }
 
+// lockMembership serializes, until the transaction ends, the writers of
+// userID's membership in orgID. Without it an upsert whose snapshot predates
+// a concurrent removal's commit passes the tombstone check, waits on the
+// row, and inserts it again once the removal has deleted it.
+func lockMembership(db *gorm.DB, orgID, userID string) error {
+	if err := db.Exec(`SELECT pg_advisory_xact_lock(hashtextextended(? || '/' || ?, 0))`, orgID, userID).Error; err != nil {
+		return fmt.Errorf("lock membership of %s in %s: %w", userID, orgID, err)
+	}
+	return nil
+}
+
 // DeleteMembership removes the membership with id (or, when id is empty, the
 // one of userID in orgID) and remembers its id, so a late create or update
 // cannot restore access. Deliberately unscoped: webhook sync.
 func DeleteMembership(ctx context.Context, db *gorm.DB, id, orgID, userID string) (deleted bool, err error) {
 	db = db.WithContext(ctx)
+	if err := lockMembership(db, orgID, userID); err != nil {
+		return false, err
+	}
 	if id == "" {
 		if err := db.Raw(`SELECT id FROM memberships WHERE organization_id = ? AND user_id = ?`, orgID, userID).Scan(&id).Error; err != nil {
 			return false, fmt.Errorf("find membership of %s in %s: %w", userID, orgID, err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
@@ -141,5 +143,46 @@ func TestMembershipGORMCreate(t *testing.T) {
 	m, err := models.MembershipFor(ctx, db, "org_1", "user_1")
 	if err != nil || !m.Has("org:projects:read") {
 		t.Fatalf("MembershipFor = %+v, %v", m, err)
+	}
+}
+
+// A membership update whose transaction began before a removal committed
+// must not bring the membership back (a webhook racing a removal).
+func TestMembershipUpdateRacingRemoval(t *testing.T) {
+	db, _ := testenv.DB(t)
+	ctx := context.Background()
+	org, user := models.Organization{ID: "org_race", Name: "Race"}, models.User{ID: "user_race"}
+	m := models.Membership{ID: "orgmem_race", OrganizationID: org.ID, UserID: user.ID, Role: models.RoleMember}
+	if _, err := models.ApplyMembership(ctx, db, m, org, user, time.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+
+	removal := db.Begin()
+	defer removal.Rollback()
+	if _, err := models.DeleteMembership(ctx, removal, m.ID, org.ID, user.ID); err != nil {
+		t.Fatal(err)
+	}
+	update := make(chan error, 1)
+	go func() {
+		update <- db.Transaction(func(tx *gorm.DB) error {
+			m.Role = models.RoleAdmin
+			_, err := models.ApplyMembership(ctx, tx, m, org, user, time.Now())
+			return err
+		})
+	}()
+	// Commit the removal only once the update is blocked behind it.
+	testenv.Eventually(t, "the update to wait for the removal", func() bool {
+		var waiting int
+		db.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		return waiting > 0
+	})
+	if err := removal.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-update; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := models.MembershipFor(ctx, db, org.ID, user.ID); err == nil {
+		t.Fatalf("the removed membership is back: %+v", got)
 	}
 }
