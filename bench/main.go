@@ -155,7 +155,7 @@ func (e *env) database(ctx context.Context, o options, prefix string) (string, e
 // startApp starts the app against emu and dbURL, as a process (or in this
 // process when profiling).
 func (e *env) startApp(o options, emu *emulator, dbURL, name string) (*server, error) {
-	port, err := freePort()
+	port, err := devpg.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func (e *env) startApp(o options, emu *emulator, dbURL, name string) (*server, e
 
 // startBaseline starts bench/baseline with padBytes of filler per page.
 func (e *env) startBaseline(o options, emu *emulator, dbURL string, padBytes int) (*server, error) {
-	port, err := freePort()
+	port, err := devpg.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func runBudget(ctx context.Context, o options) error {
 	}
 
 	// The emulator delivers webhooks to the app's port, known before it starts.
-	port, err := freePort()
+	port, err := devpg.FreePort()
 	if err != nil {
 		return err
 	}

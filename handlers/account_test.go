@@ -5,14 +5,15 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/saas/internal/apptest"
 	"example.com/saas/internal/testenv"
 )
 
 // TestAccountPage: the profile from the local users table, the user's
 // organizations and the hosted profile link; signed out, a redirect.
 func TestAccountPage(t *testing.T) {
-	s := startSynced(t)
-	follow, _ := pageClient(t, s, "alice@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, _ := s.SignedIn(t, "alice@example.com")
 	code, body, _ := send(t, s, follow, "GET", "/account", nil)
 	d := doc(t, body)
 	if code != 200 || d.Find(`[data-testid="account-name"]`).Text() != "Alice Admin" || d.Find(`[data-testid="account-email"]`).Text() != "alice@example.com" {

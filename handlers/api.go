@@ -52,11 +52,8 @@ func (h *Handlers) apiListProjects(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var page models.ProjectPage
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		var err error
-		page, err = models.ListProjects(r.Context(), tx, opts)
-		return err
+	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.ProjectPage, error) {
+		return models.ListProjects(r.Context(), tx, opts)
 	})
 	if err != nil {
 		h.renderError(w, r, err)
@@ -76,11 +73,8 @@ func (h *Handlers) apiCreateProject(w http.ResponseWriter, r *http.Request) {
 		writeValidation(w, errs)
 		return
 	}
-	var p *models.Project
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		var err error
-		p, err = models.CreateProject(r.Context(), tx, f.fields())
-		return err
+	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
+		return models.CreateProject(r.Context(), tx, f.fields())
 	})
 	if err != nil {
 		h.renderError(w, r, err)
@@ -91,11 +85,8 @@ func (h *Handlers) apiCreateProject(w http.ResponseWriter, r *http.Request) {
 
 // apiGetProject answers one project.
 func (h *Handlers) apiGetProject(w http.ResponseWriter, r *http.Request) {
-	var p *models.Project
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		var err error
-		p, err = models.GetProject(r.Context(), tx, r.PathValue("id"))
-		return err
+	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
+		return models.GetProject(r.Context(), tx, r.PathValue("id"))
 	})
 	if err != nil {
 		h.renderError(w, r, err)
@@ -153,11 +144,8 @@ func (h *Handlers) apiListTasks(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var page models.TaskPage
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		var err error
-		page, err = models.ListTasks(r.Context(), tx, r.PathValue("id"), opts)
-		return err
+	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.TaskPage, error) {
+		return models.ListTasks(r.Context(), tx, r.PathValue("id"), opts)
 	})
 	if err != nil {
 		h.renderError(w, r, err)
@@ -268,11 +256,8 @@ func (h *Handlers) apiDeleteTask(w http.ResponseWriter, r *http.Request) {
 // apiListMembers answers the organization's members from the local tables.
 func (h *Handlers) apiListMembers(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
-	var members []models.Member
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		var err error
-		members, err = models.MembersOf(r.Context(), tx, t.OrgID)
-		return err
+	members, err := inTenantValue(h, r, func(tx *gorm.DB) ([]models.Member, error) {
+		return models.MembersOf(r.Context(), tx, t.OrgID)
 	})
 	if err != nil {
 		h.renderError(w, r, err)

@@ -21,20 +21,6 @@ const (
 	globexID = "org_2globex00000000000000000000"
 )
 
-// startSynced starts the stack and waits until the webhooks have synced the
-// seed's users, organizations and memberships.
-func startSynced(t *testing.T) *apptest.Stack {
-	t.Helper()
-	s := apptest.Start(t, apptest.Options{})
-	s.WaitForWebhooks(t)
-	var n int64
-	s.DB.Raw("SELECT count(*) FROM memberships").Scan(&n)
-	if n < 4 {
-		t.Fatalf("after the seed's webhooks: %d memberships locally, want 4", n)
-	}
-	return s
-}
-
 // apiToken mints a session token for userID with orgID active ("" for none).
 func apiToken(t *testing.T, s *apptest.Stack, userID, orgID string) string {
 	t.Helper()
@@ -98,7 +84,7 @@ func countRows(t *testing.T, s *apptest.Stack, table, orgID string) int64 {
 }
 
 func TestAPIProjectsAndTasks(t *testing.T) {
-	s := startSynced(t)
+	s := apptest.StartSynced(t, apptest.Options{})
 	bob := apiToken(t, s, bobID, acmeID)
 
 	// A member creates a project; organization_id in the body is ignored.
@@ -189,7 +175,7 @@ func TestAPIProjectsAndTasks(t *testing.T) {
 }
 
 func TestAPIPagination(t *testing.T) {
-	s := startSynced(t)
+	s := apptest.StartSynced(t, apptest.Options{})
 	alice := apiToken(t, s, aliceID, acmeID)
 	for i := range 25 {
 		if code, raw := apiCall(t, s, alice, "POST", "/api/v1/projects", map[string]any{"name": "P" + string(rune('a'+i))}, nil); code != 201 {
@@ -241,7 +227,7 @@ func TestAPIPagination(t *testing.T) {
 }
 
 func TestAPINeedsActiveOrganization(t *testing.T) {
-	s := startSynced(t)
+	s := apptest.StartSynced(t, apptest.Options{})
 	var e apiError
 	code, _ := apiCall(t, s, apiToken(t, s, aliceID, ""), "GET", "/api/v1/projects", nil, &e)
 	if code != http.StatusForbidden || e.Error.Code != "no_active_organization" {

@@ -6,14 +6,16 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"example.com/saas/internal/apptest"
 )
 
 // TestAuditPage: the audit log pages by cursor and filters by actor and
 // action, for admins and members alike; a forged cursor is a 400.
 func TestAuditPage(t *testing.T) {
-	s := startSynced(t)
-	follow, _ := pageClient(t, s, "alice@example.com")
-	bobFollow, _ := pageClient(t, s, "bob@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, _ := s.SignedIn(t, "alice@example.com")
+	bobFollow, _ := s.SignedIn(t, "bob@example.com")
 
 	code, body, _ := send(t, s, bobFollow, "GET", "/orgs/acme/audit", nil)
 	if code != 200 || len(testIDs(t, body, "empty-state")) != 1 {

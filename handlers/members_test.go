@@ -8,6 +8,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"example.com/saas/internal/apptest"
 	"example.com/saas/models"
 )
 
@@ -24,9 +25,9 @@ func doc(t *testing.T, body string) *goquery.Document {
 // (member): the list, invitations against the emulator, role changes
 // visible at once, removal, the last-admin rule and every refusal.
 func TestMembersPage(t *testing.T) {
-	s := startSynced(t)
-	follow, noFollow := pageClient(t, s, "alice@example.com")
-	bobFollow, bobNoFollow := pageClient(t, s, "bob@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, noFollow := s.SignedIn(t, "alice@example.com")
+	bobFollow, bobNoFollow := s.SignedIn(t, "bob@example.com")
 	const members = "/orgs/acme/members"
 
 	code, body, _ := send(t, s, follow, "GET", members, nil)

@@ -37,6 +37,17 @@ func (h *Handlers) inTenant(r *http.Request, fn func(tx *gorm.DB) error) error {
 	return models.InTenant(r.Context(), h.DB, h.DBTenantRole, fn)
 }
 
+// inTenantValue is inTenant for work that returns one value.
+func inTenantValue[T any](h *Handlers, r *http.Request, fn func(tx *gorm.DB) (T, error)) (T, error) {
+	var v T
+	err := h.inTenant(r, func(tx *gorm.DB) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	return v, err
+}
+
 // openApp sends the user to the organization they used last, if they are
 // still a member, else to the list of their organizations.
 func (h *Handlers) openApp(w http.ResponseWriter, r *http.Request) {

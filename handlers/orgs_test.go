@@ -18,22 +18,6 @@ import (
 	"example.com/saas/models"
 )
 
-// pageClient signs email in through the hosted pages and returns a browser
-// client that follows redirects and one that does not (to see a form
-// post's own answer), sharing the cookies.
-func pageClient(t *testing.T, s *apptest.Stack, email string) (follow, noFollow *http.Client) {
-	t.Helper()
-	c := s.Browser(t)
-	resp := s.SignIn(t, c, email, "/orgs")
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Request.URL.Path != "/orgs" {
-		t.Fatalf("sign-in of %s ended at %s (%d)", email, resp.Request.URL, resp.StatusCode)
-	}
-	nf := *c
-	nf.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return c, &nf
-}
-
 // send makes a request as a page would; form (if any) is posted urlencoded.
 func send(t *testing.T, s *apptest.Stack, c *http.Client, method, path string, form url.Values) (int, string, *http.Response) {
 	t.Helper()
@@ -83,7 +67,7 @@ func fillPattern(pattern, slug, projectID, taskID string) (method, path string) 
 // globex only, aiming at acme's slug and acme's ids: every answer is a 404,
 // nothing of acme's shows, nothing of acme's changes.
 func TestCrossTenantRoutes(t *testing.T) {
-	s := startSynced(t)
+	s := apptest.StartSynced(t, apptest.Options{})
 	alice := apiToken(t, s, aliceID, acmeID)
 	var secret apiProject
 	if code, raw := apiCall(t, s, alice, "POST", "/api/v1/projects", map[string]any{"name": "Acme secret plan"}, &secret); code != 201 {
@@ -95,7 +79,7 @@ func TestCrossTenantRoutes(t *testing.T) {
 	}
 	before := tenantSnapshot(t, s, acmeID)
 
-	follow, noFollow := pageClient(t, s, "carol@example.com")
+	follow, noFollow := s.SignedIn(t, "carol@example.com")
 	carolAPI := apiToken(t, s, carolID, globexID)
 	form := url.Values{"name": {"Hijacked"}, "title": {"Hijacked"}, "status": {"archived"},
 		"organization_id": {acmeID}, "assignee_id": {carolID}, "description": {"x"}}
@@ -156,8 +140,8 @@ func TestCrossTenantRoutes(t *testing.T) {
 // TestMemberPermissions: bob, a member of acme, manages projects, and is
 // refused (403 naming the permission) wherever his membership falls short.
 func TestMemberPermissions(t *testing.T) {
-	s := startSynced(t)
-	follow, noFollow := pageClient(t, s, "bob@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, noFollow := s.SignedIn(t, "bob@example.com")
 	bobAPI := apiToken(t, s, bobID, acmeID)
 	member := models.Tenant{Role: models.RoleMember, Permissions: models.DefaultPermissions(models.RoleMember)}
 	for _, rt := range handlers.TenantRoutes() {
@@ -209,8 +193,8 @@ func TestMemberPermissions(t *testing.T) {
 // local as soon as the redirect lands, before any webhook; the webhooks
 // then change nothing.
 func TestCreateOrganization(t *testing.T) {
-	s := startSynced(t)
-	follow, noFollow := pageClient(t, s, "carol@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, noFollow := s.SignedIn(t, "carol@example.com")
 
 	for _, name := range []string{"", "   ", strings.Repeat("n", 101)} {
 		code, raw, _ := send(t, s, noFollow, "POST", "/orgs", url.Values{"name": {name}})
@@ -262,8 +246,8 @@ func TestCreateOrganization(t *testing.T) {
 // TestOrgListAndApp: /orgs lists the user's organizations; /app opens the
 // last one used, while the user is still a member.
 func TestOrgListAndApp(t *testing.T) {
-	s := startSynced(t)
-	follow, noFollow := pageClient(t, s, "alice@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, noFollow := s.SignedIn(t, "alice@example.com")
 	code, body, _ := send(t, s, follow, "GET", "/orgs", nil)
 	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(body))
 	var names []string

@@ -57,11 +57,8 @@ func projectsURL(slug string) string { return "/orgs/" + slug + "/projects" }
 func (h *Handlers) listProjects(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	var page models.ProjectPage
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		var err error
-		page, err = models.ListProjects(r.Context(), tx, models.ListOptions{Query: q, Cursor: r.URL.Query().Get("cursor")})
-		return err
+	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.ProjectPage, error) {
+		return models.ListProjects(r.Context(), tx, models.ListOptions{Query: q, Cursor: r.URL.Query().Get("cursor")})
 	})
 	if err != nil {
 		h.renderError(w, r, err)
@@ -118,11 +115,8 @@ func (h *Handlers) createProject(w http.ResponseWriter, r *http.Request) {
 		h.renderProjectForm(w, r, http.StatusUnprocessableEntity, "", f, errs)
 		return
 	}
-	var p *models.Project
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		var err error
-		p, err = models.CreateProject(r.Context(), tx, f.fields())
-		return err
+	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
+		return models.CreateProject(r.Context(), tx, f.fields())
 	})
 	if err != nil {
 		h.renderError(w, r, err)
@@ -135,11 +129,8 @@ func (h *Handlers) createProject(w http.ResponseWriter, r *http.Request) {
 
 // editProject shows the edit form filled with the project.
 func (h *Handlers) editProject(w http.ResponseWriter, r *http.Request) {
-	var p *models.Project
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		var err error
-		p, err = models.GetProject(r.Context(), tx, r.PathValue("id"))
-		return err
+	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
+		return models.GetProject(r.Context(), tx, r.PathValue("id"))
 	})
 	if err != nil {
 		h.renderError(w, r, err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/saas/internal/apptest"
 	"github.com/PuerkitoBio/goquery"
 )
 
@@ -24,8 +25,8 @@ func testIDs(t *testing.T, body, testID string) []string {
 // without JavaScript: forms post, invalid input is re-rendered with 422,
 // success redirects with a flash, and every write is audited.
 func TestProjectPages(t *testing.T) {
-	s := startSynced(t)
-	follow, noFollow := pageClient(t, s, "alice@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, noFollow := s.SignedIn(t, "alice@example.com")
 
 	code, body, _ := send(t, s, follow, "GET", "/orgs/acme/projects", nil)
 	if code != 200 || len(testIDs(t, body, "empty-state")) != 1 {

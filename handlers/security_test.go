@@ -115,8 +115,8 @@ func tamper(token string) string {
 // TestSecuritySuiteCSRF: every unsafe route refuses a cross-site request
 // before it reaches the handler, even with a valid session.
 func TestSecuritySuiteCSRF(t *testing.T) {
-	s := startSynced(t)
-	_, noFollow := pageClient(t, s, "alice@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	_, noFollow := s.SignedIn(t, "alice@example.com")
 	before := tenantSnapshot(t, s, acmeID)
 	for _, pattern := range append(protectedRoutes(), "POST /sign-out") {
 		method, path := fillAny(pattern, "acme", "00000000-0000-4000-8000-000000000000")
@@ -144,7 +144,7 @@ func TestSecuritySuiteCSRF(t *testing.T) {
 // TestSecuritySuiteXSS stores script payloads in every user-controlled field
 // and checks every page renders them escaped.
 func TestSecuritySuiteXSS(t *testing.T) {
-	s := startSynced(t)
+	s := apptest.StartSynced(t, apptest.Options{})
 	const payload = `<script>alert("xss")</script><img src=x onerror=alert(1)>`
 	alice := apiToken(t, s, aliceID, acmeID)
 	var project apiProject
@@ -157,7 +157,7 @@ func TestSecuritySuiteXSS(t *testing.T) {
 	if err := s.DB.Exec("UPDATE users SET first_name = ? WHERE id = ?", "U "+payload, aliceID).Error; err != nil {
 		t.Fatal(err)
 	}
-	follow, _ := pageClient(t, s, "alice@example.com")
+	follow, _ := s.SignedIn(t, "alice@example.com")
 	testenv.Eventually(t, "the top bar shows the new name", func() bool {
 		_, body, _ := send(t, s, follow, http.MethodGet, "/orgs", nil)
 		return strings.Contains(body, "U &lt;")
@@ -201,7 +201,7 @@ func TestSecuritySuiteHeaders(t *testing.T) {
 // TestSecuritySuiteNoSecretsInLogs runs a sign-in, API calls and webhooks
 // and checks no secret, token or cookie value reaches the log.
 func TestSecuritySuiteNoSecretsInLogs(t *testing.T) {
-	s := startSynced(t)
+	s := apptest.StartSynced(t, apptest.Options{})
 	c := s.Browser(t)
 	resp := s.SignIn(t, c, "alice@example.com", "/orgs")
 	resp.Body.Close()

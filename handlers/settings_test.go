@@ -9,6 +9,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
 
+	"example.com/saas/internal/apptest"
 	"example.com/saas/models"
 )
 
@@ -17,9 +18,9 @@ import (
 // slug), with validation and Clerk's duplicate slug as field errors, then
 // deletes it with the typed confirmation.
 func TestSettingsPage(t *testing.T) {
-	s := startSynced(t)
-	follow, noFollow := pageClient(t, s, "alice@example.com")
-	_, bobNoFollow := pageClient(t, s, "bob@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, noFollow := s.SignedIn(t, "alice@example.com")
+	_, bobNoFollow := s.SignedIn(t, "bob@example.com")
 
 	for _, rt := range []struct{ method, path, perm string }{
 		{"GET", "/orgs/acme/settings", models.PermProfileManage},

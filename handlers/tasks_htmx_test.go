@@ -6,14 +6,16 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"example.com/saas/internal/apptest"
 )
 
 // TestTaskHtmxAndFallbacks: each task action answers htmx with the task
 // list alone and a plain form post with a redirect; a stale htmx request
 // after sign-out gets HX-Redirect to sign-in.
 func TestTaskHtmxAndFallbacks(t *testing.T) {
-	s := startSynced(t)
-	_, noFollow := pageClient(t, s, "alice@example.com")
+	s := apptest.StartSynced(t, apptest.Options{})
+	_, noFollow := s.SignedIn(t, "alice@example.com")
 	alice := apiToken(t, s, aliceID, acmeID)
 	var p apiProject
 	apiCall(t, s, alice, "POST", "/api/v1/projects", map[string]any{"name": "Site"}, &p)

@@ -69,13 +69,14 @@ func (d *Directory) UserAndOrganizations(ctx context.Context, userID string) (*U
 	gen, live := d.gen, d.live
 	d.mu.RUnlock()
 	if ok {
-		return nav.clone()
+		c := nav.copy()
+		return c.user, c.orgs, nil
 	}
 	u, orgs, err := UserAndOrganizations(ctx, d.db, userID)
 	if err != nil || !live {
 		return u, orgs, err
 	}
-	d.keep(gen, func() { d.navs[userID] = directoryNav{u, orgs}.cloneNav() })
+	d.keep(gen, func() { d.navs[userID] = directoryNav{u, orgs}.copy() })
 	return u, orgs, nil
 }
 
@@ -160,16 +161,12 @@ func (t Tenant) clone() Tenant {
 	return t
 }
 
-func (n directoryNav) cloneNav() directoryNav {
+// copy is n with its own user and slice, for the same reason.
+func (n directoryNav) copy() directoryNav {
 	if n.user != nil {
 		u := *n.user
 		n.user = &u
 	}
 	n.orgs = slices.Clone(n.orgs)
 	return n
-}
-
-func (n directoryNav) clone() (*User, []UserOrganization, error) {
-	c := n.cloneNav()
-	return c.user, c.orgs, nil
 }

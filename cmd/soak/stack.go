@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -72,7 +71,7 @@ func startStack(ctx context.Context, keep bool) (*stack, error) {
 		})
 	}
 
-	port, err := freePort()
+	port, err := devpg.FreePort()
 	if err != nil {
 		return fail(err)
 	}
@@ -277,15 +276,6 @@ func (l *logCounter) notable() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.kept, "\n")
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func randomHex(n int) string {

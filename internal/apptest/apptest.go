@@ -32,6 +32,7 @@ import (
 
 	"example.com/saas/internal/app"
 	"example.com/saas/internal/clerkdev"
+	"example.com/saas/internal/devpg"
 	"example.com/saas/internal/testenv"
 )
 
@@ -84,7 +85,7 @@ func signingKey(t testing.TB) *rsa.PrivateKey {
 func Start(t testing.TB, opts Options) *Stack {
 	t.Helper()
 	s := &Stack{Logs: &SyncBuffer{}}
-	port := freePort(t)
+	port := FreePort(t)
 	s.URL = "http://localhost:" + strconv.Itoa(port)
 
 	emu, err := clerkdev.New(clerkdev.Config{
@@ -140,7 +141,7 @@ func appDatabaseURL(opts Options, direct string) string {
 func (s *Stack) StartInstance(t testing.TB, env map[string]string) string {
 	t.Helper()
 	vars := maps.Clone(s.vars)
-	port := freePort(t)
+	port := FreePort(t)
 	vars["PORT"] = strconv.Itoa(port)
 	vars["BASE_URL"] = "http://localhost:" + strconv.Itoa(port)
 	for k, v := range env {
@@ -297,6 +298,22 @@ func (s *Stack) SignIn(t testing.TB, c *http.Client, email, returnPath string) *
 	return resp
 }
 
+// SignedIn walks the hosted sign-in as email and returns a browser client
+// that follows redirects and one that does not (to see a form post's own
+// answer), sharing the cookies.
+func (s *Stack) SignedIn(t testing.TB, email string) (follow, noFollow *http.Client) {
+	t.Helper()
+	c := s.Browser(t)
+	resp := s.SignIn(t, c, email, "/orgs")
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/orgs" {
+		t.Fatalf("sign-in of %s ended at %s (%d)", email, resp.Request.URL, resp.StatusCode)
+	}
+	nf := *c
+	nf.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c, &nf
+}
+
 // Browser returns an HTTP client with a cookie jar that behaves like a page
 // navigation: it follows redirects and says it wants HTML.
 func (s *Stack) Browser(t testing.TB) *http.Client {
@@ -323,6 +340,20 @@ func (documentTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// StartSynced is Start, then waits until the seed's webhooks have synced
+// its users, organizations and memberships.
+func StartSynced(t testing.TB, opts Options) *Stack {
+	t.Helper()
+	s := Start(t, opts)
+	s.WaitForWebhooks(t)
+	var n int64
+	s.DB.Raw("SELECT count(*) FROM memberships").Scan(&n)
+	if n < 4 {
+		t.Fatalf("after the seed's webhooks: %d memberships locally, want 4", n)
+	}
+	return s
+}
+
 // WaitForWebhooks waits until the emulator has delivered everything due.
 func (s *Stack) WaitForWebhooks(t testing.TB) {
 	t.Helper()
@@ -333,14 +364,14 @@ func (s *Stack) WaitForWebhooks(t testing.TB) {
 	}
 }
 
-func freePort(t testing.TB) int {
+// FreePort is devpg.FreePort for tests.
+func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := devpg.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // SyncBuffer is a bytes buffer safe for concurrent writes (the app's log).

@@ -122,11 +122,16 @@ func page(r *http.Request) (limit, offset int, e *apiError) {
 	return limit, offset, nil
 }
 
-// window returns the [offset, offset+limit) part of a list of length n.
-func window(n, limit, offset int) (lo, hi int) {
-	lo = min(offset, n)
-	hi = min(lo+limit, n)
-	return lo, hi
+// pageOf is the window [offset, offset+limit) of all, each item in its
+// JSON form; never nil, so an empty page encodes as [].
+func pageOf[T, J any](all []T, limit, offset int, toJSON func(T) J) []J {
+	lo := min(offset, len(all))
+	hi := min(lo+limit, len(all))
+	out := make([]J, 0, hi-lo)
+	for _, v := range all[lo:hi] {
+		out = append(out, toJSON(v))
+	}
+	return out
 }
 
 // listJSON is Clerk's paginated list envelope.

@@ -177,12 +177,7 @@ func (s *Server) listInvitationsLocked(w http.ResponseWriter, r *http.Request, k
 		}
 		return int(b.CreatedAt - a.CreatedAt)
 	})
-	lo, hi := window(len(all), limit, offset)
-	out := listJSON[invitationJSON]{Data: []invitationJSON{}, TotalCount: int64(len(all))}
-	for _, i := range all[lo:hi] {
-		out.Data = append(out.Data, s.invitationJSONLocked(i))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, listJSON[invitationJSON]{Data: pageOf(all, limit, offset, s.invitationJSONLocked), TotalCount: int64(len(all))})
 }
 
 func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {

@@ -201,12 +201,7 @@ func (s *Server) listMembershipsLocked(w http.ResponseWriter, r *http.Request, k
 		}
 		return int(a.CreatedAt - b.CreatedAt)
 	})
-	lo, hi := window(len(all), limit, offset)
-	out := listJSON[membershipJSON]{Data: []membershipJSON{}, TotalCount: int64(len(all))}
-	for _, m := range all[lo:hi] {
-		out.Data = append(out.Data, s.membershipJSONLocked(m))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, listJSON[membershipJSON]{Data: pageOf(all, limit, offset, s.membershipJSONLocked), TotalCount: int64(len(all))})
 }
 
 func (s *Server) listMemberships(w http.ResponseWriter, r *http.Request) {

@@ -182,12 +182,7 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
 		}
 		return c
 	})
-	lo, hi := window(len(all), limit, offset)
-	out := listJSON[orgJSON]{Data: []orgJSON{}, TotalCount: int64(len(all))}
-	for _, o := range all[lo:hi] {
-		out.Data = append(out.Data, s.orgJSONLocked(o))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, listJSON[orgJSON]{Data: pageOf(all, limit, offset, s.orgJSONLocked), TotalCount: int64(len(all))})
 }
 
 func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) {

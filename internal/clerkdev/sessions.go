@@ -149,11 +149,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
 		all = append(all, sess)
 	}
 	slices.SortFunc(all, func(a, b *session) int { return int(b.CreatedAt - a.CreatedAt) })
-	lo, hi := window(len(all), limit, offset)
-	data := make([]sessionJSON, 0, hi-lo)
-	for _, sess := range all[lo:hi] {
-		data = append(data, s.sessionJSONLocked(sess, false))
-	}
+	data := pageOf(all, limit, offset, func(sess *session) sessionJSON { return s.sessionJSONLocked(sess, false) })
 	if q.Get("paginated") == "true" {
 		writeJSON(w, http.StatusOK, listJSON[sessionJSON]{Data: data, TotalCount: int64(len(all))})
 		return

@@ -272,12 +272,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, e)
 		return
 	}
-	lo, hi := window(len(all), limit, offset)
-	out := make([]userJSON, 0, hi-lo)
-	for _, u := range all[lo:hi] {
-		out = append(out, s.userJSONLocked(u))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, pageOf(all, limit, offset, s.userJSONLocked))
 }
 
 func (s *Server) countUsers(w http.ResponseWriter, r *http.Request) {

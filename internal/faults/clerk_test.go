@@ -19,7 +19,7 @@ import (
 // internals and write nothing; sign-out still signs out, locally.
 func TestClerkDown(t *testing.T) {
 	clerk := newClerkSwitch(t)
-	s := startSynced(t, apptest.Options{Env: map[string]string{
+	s := apptest.StartSynced(t, apptest.Options{Env: map[string]string{
 		"CLERK_API_URL":          clerk.URL() + "/v1",
 		"CLERK_FRONTEND_API_URL": clerk.URL(),
 		"CLERK_PUBLISHABLE_KEY":  publishableKey(clerk.URL()),
@@ -29,7 +29,7 @@ func TestClerkDown(t *testing.T) {
 	clerk.Forward(strings.TrimPrefix(s.EmuURL, "http://"))
 	s.Emu.SetBaseURL(clerk.URL())
 
-	follow, browser := signIn(t, s, "alice@example.com")
+	follow, browser := s.SignedIn(t, "alice@example.com")
 	_, token := s.Session(t, apptest.Alice, apptest.Acme)
 	if r := apiCall(t, s, token, http.MethodGet, "/api/v1/me", nil); r.status != 200 {
 		t.Fatalf("before the outage: /api/v1/me = %d %s", r.status, r.body)

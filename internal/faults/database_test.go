@@ -27,9 +27,9 @@ import (
 // The start-up case (database down when the app starts) is
 // internal/app TestDatabaseDownAtStartRecovers.
 func TestDatabaseLostMidRequest(t *testing.T) {
-	s := startSynced(t, apptest.Options{})
+	s := apptest.StartSynced(t, apptest.Options{})
 	_, token := s.Session(t, apptest.Alice, apptest.Acme)
-	_, browser := signIn(t, s, "alice@example.com")
+	_, browser := s.SignedIn(t, "alice@example.com")
 
 	// Parked at the UPDATE: nothing of the request's transaction is written
 	// yet. Parked at the audit INSERT: the project's UPDATE has run inside

@@ -18,36 +18,6 @@ import (
 	"example.com/saas/internal/apptest"
 )
 
-// startSynced starts the stack and waits until the seed's webhooks have
-// synced its users, organizations and memberships.
-func startSynced(t *testing.T, opts apptest.Options) *apptest.Stack {
-	t.Helper()
-	s := apptest.Start(t, opts)
-	s.WaitForWebhooks(t)
-	var n int64
-	s.DB.Raw("SELECT count(*) FROM memberships").Scan(&n)
-	if n < 4 {
-		t.Fatalf("after the seed's webhooks: %d memberships locally, want 4", n)
-	}
-	return s
-}
-
-// signIn walks the hosted sign-in (no JavaScript) as email and returns a
-// browser client that follows redirects and one that does not, sharing
-// the cookies.
-func signIn(t *testing.T, s *apptest.Stack, email string) (follow, noFollow *http.Client) {
-	t.Helper()
-	c := s.Browser(t)
-	resp := s.SignIn(t, c, email, "/orgs")
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Request.URL.Path != "/orgs" {
-		t.Fatalf("sign-in of %s ended at %s (%d)", email, resp.Request.URL, resp.StatusCode)
-	}
-	nf := *c
-	nf.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return c, &nf
-}
-
 // response is what a test keeps of an answer.
 type response struct {
 	status int

@@ -13,9 +13,9 @@ import (
 // again. (With the listener's connection taken from the pool, they waited
 // out the request deadline and failed.)
 func TestPoolOfOneConnection(t *testing.T) {
-	s := startSynced(t, apptest.Options{Env: map[string]string{"DB_MAX_CONNS": "1"}})
+	s := apptest.StartSynced(t, apptest.Options{Env: map[string]string{"DB_MAX_CONNS": "1"}})
 	_, token := s.Session(t, apptest.Alice, apptest.Acme)
-	follow, _ := signIn(t, s, "alice@example.com")
+	follow, _ := s.SignedIn(t, "alice@example.com")
 	for range 5 {
 		if r := apiCall(t, s, token, http.MethodGet, "/api/v1/projects", nil); r.status != http.StatusOK {
 			t.Fatalf("API with a pool of one = %d %s", r.status, r.body)

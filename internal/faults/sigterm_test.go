@@ -42,7 +42,7 @@ import (
 //   - the process exits 0, which the app only does when every in-flight
 //     request finished within its shutdown timeout.
 func TestSIGTERMUnderLoad(t *testing.T) {
-	s := startSynced(t, apptest.Options{})
+	s := apptest.StartSynced(t, apptest.Options{})
 	app := startBinary(t, s)
 	_, token := s.Session(t, apptest.Alice, apptest.Acme)
 	hooks := newWebhookSender(t, s.Emu.WebhookSecret())

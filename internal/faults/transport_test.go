@@ -43,7 +43,7 @@ func TestSlowClientIsCutOff(t *testing.T) {
 func TestHTTPSSessionCookiesAreSecure(t *testing.T) {
 	// The public URL is https; the test talks to the app's own listener,
 	// as the TLS-terminating proxy would.
-	s := startSynced(t, apptest.Options{Env: map[string]string{"BASE_URL": "https://app.example.test"}})
+	s := apptest.StartSynced(t, apptest.Options{Env: map[string]string{"BASE_URL": "https://app.example.test"}})
 	_, token := s.Session(t, apptest.Alice, apptest.Acme)
 
 	// What a browser signed in with Clerk sends: the dev browser, the

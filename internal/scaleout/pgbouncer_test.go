@@ -39,7 +39,7 @@ func startPgBouncer(t *testing.T, directURL string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := apptest.FreePort(t)
 	// Not t.TempDir: its parent is private to root, and pgbouncer runs as an
 	// unprivileged user that writes its pid and log here.
 	dir, err := os.MkdirTemp("", "pgbouncer-")
@@ -178,14 +178,4 @@ func TestThroughPgBouncerTransactionPooling(t *testing.T) {
 	testenv.Eventually(t, "the revocation listener noticing LISTEN cannot work through PgBouncer", func() bool {
 		return strings.Contains(s.Logs.String(), "notifications do not arrive")
 	})
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
