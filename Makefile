@@ -12,7 +12,7 @@ run: ## Run the whole product: local Postgres + Clerk emulator + app on :8080
 	$(GO) run ./cmd/dev
 
 test: ## Run every test (unit, Postgres integration, emulator, browser) with -race, then short fuzz runs
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -trimpath -count=1 -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
 
 # Fuzz targets as package:Name; seeds live in each package's testdata/fuzz.

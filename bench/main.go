@@ -1,5 +1,5 @@
 // Command bench measures the app against a bare Go baseline in the same run
-// (DESIGN.md section 10) and prints the table docs/performance.md keeps:
+// (docs/performance.md, Budget) and prints the table docs/performance.md keeps:
 //
 //	go run ./bench                 # the budget run (about 2 minutes)
 //	go run ./bench -duration 3s    # a quicker one

@@ -16,7 +16,7 @@ import (
 	"example.com/saas/bench/load"
 )
 
-// Targets of DESIGN.md section 10.
+// Targets of docs/performance.md, Budget.
 const (
 	targetRatio      = 0.6
 	targetP99        = 25 * time.Millisecond

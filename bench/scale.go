@@ -15,7 +15,7 @@ import (
 )
 
 // runScale compares the tenant list in a database of one organization with
-// the same list in a database of many (DESIGN.md section 10: within 20%),
+// the same list in a database of many (docs/performance.md, Budget: within 20%),
 // each served by its own app process, measured alternately.
 func runScale(ctx context.Context, o options) error {
 	if o.cpuProfile != "" || o.memProfile != "" {

@@ -97,7 +97,7 @@ func ingestWebhooks(ctx context.Context, appURL, secret, dbURL string, n, worker
 }
 
 // userUpdated is a user.updated event in Clerk's shape (see
-// ../shared/fixtures/clerk/user.updated.json), with updated_at in ms.
+// internal/clerkfixtures/testdata/user.updated.json), with updated_at in ms.
 func userUpdated(userID string, updatedAt int64) []byte {
 	ev := map[string]any{
 		"object":      "event",

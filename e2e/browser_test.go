@@ -59,7 +59,7 @@ func rootBrowser(t *testing.T) context.Context {
 	t.Helper()
 	browserOnce.Do(func() {
 		if fi, err := os.Stat(chromiumPath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			browserErr = fmt.Errorf("%s not found: the browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)", chromiumPath)
+			browserErr = fmt.Errorf("%s not found: the browser tests need Debian's chromium (see the README's prerequisites: apt-get install postgresql pgbouncer chromium git make)", chromiumPath)
 			return
 		}
 		dir, err := os.MkdirTemp("", "e2e-chromium-")

@@ -12,6 +12,7 @@ import (
 // and TestScreenshotTour visits every main page. This test proves the watch
 // itself sees each kind of problem, so a green run means something.
 func TestConsoleWatchCatchesErrorsAndCSPViolations(t *testing.T) {
+	t.Parallel()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; img-src 'self'")

@@ -11,6 +11,7 @@ import (
 // that email and find the organization; the admin changes their role from
 // admin to member, and from then on they cannot open the settings (403).
 func TestInvitedUserJoinsThenLosesAdmin(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	email := fmt.Sprintf("dana.%d@example.com", time.Now().UnixNano())
 

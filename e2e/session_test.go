@@ -12,6 +12,7 @@ import (
 // other tab's next action goes to the hosted sign-in, and signing in there
 // brings the user back to what they asked for.
 func TestSignOutInOneTabSignsOutTheOther(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	b := NewBrowser(t, s.URL, s.EmuURL)
 	one := b.Tab()
@@ -46,6 +47,7 @@ func TestSignOutInOneTabSignsOutTheOther(t *testing.T) {
 // Journey 5: the session is revoked from the Clerk side (Backend API, as an
 // admin would in the Clerk dashboard); the next navigation is signed out.
 func TestSessionRevokedAtClerkSignsOut(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	tab := NewBrowser(t, s.URL, s.EmuURL).Tab()
 	signIn(t, tab, "carol@example.com", "/orgs/globex")

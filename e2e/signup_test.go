@@ -12,6 +12,7 @@ import (
 // page, comes back signed in with no organization, creates one, creates a
 // project, adds two tasks and marks one done.
 func TestNewVisitorSignsUpAndGetsToWork(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	tab := NewBrowser(t, s.URL, s.EmuURL).Tab()
 

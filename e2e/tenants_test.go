@@ -11,6 +11,7 @@ import (
 // Globex) works in both at once in two tabs. Tenants are addressed by URL, so
 // each tab stays in its organization, and neither ever shows the other's data.
 func TestTwoOrganizationsInTwoTabsStayApart(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 	b := NewBrowser(t, s.URL, s.EmuURL)
 	acme := b.Tab()

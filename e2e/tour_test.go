@@ -19,6 +19,7 @@ type stop struct {
 // without a console problem (journey 6), and saves light and dark, desktop
 // and phone screenshots of each.
 func TestScreenshotTour(t *testing.T) {
+	t.Parallel()
 	s := startStack(t)
 
 	visitor := NewBrowser(t, s.URL, s.EmuURL).Tab()

@@ -12,6 +12,7 @@ import (
 // TestAccountPage: the profile from the local users table, the user's
 // organizations and the hosted profile link; signed out, a redirect.
 func TestAccountPage(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	follow, _ := s.SignedIn(t, "alice@example.com")
 	code, body, _ := send(t, s, follow, "GET", "/account", nil)

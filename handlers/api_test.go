@@ -84,6 +84,7 @@ func countRows(t *testing.T, s *apptest.Stack, table, orgID string) int64 {
 }
 
 func TestAPIProjectsAndTasks(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	bob := apiToken(t, s, bobID, acmeID)
 
@@ -175,6 +176,7 @@ func TestAPIProjectsAndTasks(t *testing.T) {
 }
 
 func TestAPIPagination(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	alice := apiToken(t, s, aliceID, acmeID)
 	for i := range 25 {
@@ -227,6 +229,7 @@ func TestAPIPagination(t *testing.T) {
 }
 
 func TestAPINeedsActiveOrganization(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	var e apiError
 	code, _ := apiCall(t, s, apiToken(t, s, aliceID, ""), "GET", "/api/v1/projects", nil, &e)

@@ -13,6 +13,7 @@ import (
 // TestAuditPage: the audit log pages by cursor and filters by actor and
 // action, for admins and members alike; a forged cursor is a 400.
 func TestAuditPage(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	follow, _ := s.SignedIn(t, "alice@example.com")
 	bobFollow, _ := s.SignedIn(t, "bob@example.com")

@@ -64,6 +64,9 @@ func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) {
 			h.renderError(w, r, err)
 			return
 		}
+		if h.Revocations != nil {
+			h.Revocations.Add(id.SessionID) // other instances learn by NOTIFY
+		}
 	}
 	h.Sessions.Clear(w, r)
 	h.clearClerkCookies(w)

@@ -29,6 +29,7 @@ func getJSON(t *testing.T, c *http.Client, u string, out any) int {
 }
 
 func TestHostedSignInHandshakeAndSignOut(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, apptest.Options{})
 	s.WaitForWebhooks(t)
 	c := s.Browser(t)

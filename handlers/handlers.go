@@ -44,6 +44,8 @@ type Handlers struct {
 	BaseURL *url.URL
 	// Directory answers tenant and top-bar lookups of the synced tables.
 	Directory *models.Directory
+	// Revocations learns at once the sessions this instance signs out.
+	Revocations *models.Revocations
 
 	// pageBuffers holds rendered pages' buffers between requests.
 	pageBuffers sync.Pool

@@ -38,6 +38,7 @@ func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		path       string
@@ -69,6 +70,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestLandingPage(t *testing.T) {
+	t.Parallel()
 	_, router := newTestHandlers(t, nil)
 	rec := get(t, router, "/")
 	if rec.Code != 200 {
@@ -94,6 +96,7 @@ func TestLandingPage(t *testing.T) {
 }
 
 func TestNotFoundPage(t *testing.T) {
+	t.Parallel()
 	_, router := newTestHandlers(t, nil)
 	for _, path := range []string{"/no-such-page", "/static/nope.css", "/healthz/extra"} {
 		rec := get(t, router, path)
@@ -112,6 +115,7 @@ func TestNotFoundPage(t *testing.T) {
 }
 
 func TestInternalErrorPageHidesDetails(t *testing.T) {
+	t.Parallel()
 	h, _ := newTestHandlers(t, nil)
 	rec := httptest.NewRecorder()
 	h.RenderError(rec, httptest.NewRequest(http.MethodGet, "/orgs/x", nil), errors.New("pq: password authentication failed for user admin"))
@@ -134,6 +138,7 @@ func TestInternalErrorPageHidesDetails(t *testing.T) {
 }
 
 func TestStaticAssetsAreCacheable(t *testing.T) {
+	t.Parallel()
 	h, router := newTestHandlers(t, nil)
 	url := h.Assets.URL("css/app.css")
 	rec := get(t, router, url)
@@ -143,6 +148,7 @@ func TestStaticAssetsAreCacheable(t *testing.T) {
 }
 
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	_, router := newTestHandlers(t, nil)
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/clerk", strings.NewReader("{}"))
 	req.Header.Set("Sec-Fetch-Site", "cross-site")

@@ -20,6 +20,7 @@ import (
 // checks that the machine routes still answer while the app and webhook
 // routes get the 503 busy answer.
 func TestInFlightBusyAnswerSparesMachineRoutes(t *testing.T) {
+	t.Parallel()
 	h, _ := newTestHandlers(t, func(context.Context) error { return nil })
 	assets, err := static.NewAssets()
 	if err != nil {

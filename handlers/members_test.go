@@ -25,6 +25,7 @@ func doc(t *testing.T, body string) *goquery.Document {
 // (member): the list, invitations against the emulator, role changes
 // visible at once, removal, the last-admin rule and every refusal.
 func TestMembersPage(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	follow, noFollow := s.SignedIn(t, "alice@example.com")
 	bobFollow, bobNoFollow := s.SignedIn(t, "bob@example.com")

@@ -67,6 +67,7 @@ func fillPattern(pattern, slug, projectID, taskID string) (method, path string) 
 // globex only, aiming at acme's slug and acme's ids: every answer is a 404,
 // nothing of acme's shows, nothing of acme's changes.
 func TestCrossTenantRoutes(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	alice := apiToken(t, s, aliceID, acmeID)
 	var secret apiProject
@@ -140,6 +141,7 @@ func TestCrossTenantRoutes(t *testing.T) {
 // TestMemberPermissions: bob, a member of acme, manages projects, and is
 // refused (403 naming the permission) wherever his membership falls short.
 func TestMemberPermissions(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	follow, noFollow := s.SignedIn(t, "bob@example.com")
 	bobAPI := apiToken(t, s, bobID, acmeID)
@@ -193,6 +195,7 @@ func TestMemberPermissions(t *testing.T) {
 // local as soon as the redirect lands, before any webhook; the webhooks
 // then change nothing.
 func TestCreateOrganization(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	follow, noFollow := s.SignedIn(t, "carol@example.com")
 
@@ -246,6 +249,7 @@ func TestCreateOrganization(t *testing.T) {
 // TestOrgListAndApp: /orgs lists the user's organizations; /app opens the
 // last one used, while the user is still a member.
 func TestOrgListAndApp(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	follow, noFollow := s.SignedIn(t, "alice@example.com")
 	code, body, _ := send(t, s, follow, "GET", "/orgs", nil)

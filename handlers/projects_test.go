@@ -25,6 +25,7 @@ func testIDs(t *testing.T, body, testID string) []string {
 // without JavaScript: forms post, invalid input is re-rendered with 422,
 // success redirects with a flash, and every write is audited.
 func TestProjectPages(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	follow, noFollow := s.SignedIn(t, "alice@example.com")
 

@@ -144,7 +144,7 @@ func apiLimited(l *middleware.RateLimiter, next http.Handler) http.Handler {
 	})
 }
 
-// publicRoutes need no sign-in (DESIGN.md section 6).
+// publicRoutes need no sign-in; every other route is protected.
 func (h *Handlers) publicRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /sign-in", h.signIn)

@@ -38,6 +38,7 @@ func protectedRoutes() []string {
 // bad credential: each is refused (401 for the API, a redirect to sign-in
 // for pages), nothing is written, and the refusal is logged without the token.
 func TestSecuritySuiteBadCredentials(t *testing.T) {
+	t.Parallel()
 	// Every refusal here comes from one address: without the API rate
 	// limit, each one reaches authentication (the limit has its own tests).
 	s := apptest.Start(t, apptest.Options{Env: map[string]string{"API_RATE_LIMIT": "0"}})
@@ -115,6 +116,7 @@ func tamper(token string) string {
 // TestSecuritySuiteCSRF: every unsafe route refuses a cross-site request
 // before it reaches the handler, even with a valid session.
 func TestSecuritySuiteCSRF(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	_, noFollow := s.SignedIn(t, "alice@example.com")
 	before := tenantSnapshot(t, s, acmeID)
@@ -144,6 +146,7 @@ func TestSecuritySuiteCSRF(t *testing.T) {
 // TestSecuritySuiteXSS stores script payloads in every user-controlled field
 // and checks every page renders them escaped.
 func TestSecuritySuiteXSS(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	const payload = `<script>alert("xss")</script><img src=x onerror=alert(1)>`
 	alice := apiToken(t, s, aliceID, acmeID)
@@ -179,6 +182,7 @@ func TestSecuritySuiteXSS(t *testing.T) {
 // TestSecuritySuiteHeaders: every kind of response carries the security
 // headers, with a CSP that allows no inline script.
 func TestSecuritySuiteHeaders(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, apptest.Options{})
 	for _, path := range []string{"/", "/healthz", "/readyz", "/nope", "/static/nope.css", "/api/v1/me", "/orgs"} {
 		resp, err := noRedirects.Get(s.URL + path)
@@ -201,6 +205,7 @@ func TestSecuritySuiteHeaders(t *testing.T) {
 // TestSecuritySuiteNoSecretsInLogs runs a sign-in, API calls and webhooks
 // and checks no secret, token or cookie value reaches the log.
 func TestSecuritySuiteNoSecretsInLogs(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	c := s.Browser(t)
 	resp := s.SignIn(t, c, "alice@example.com", "/orgs")

@@ -18,6 +18,7 @@ import (
 // slug), with validation and Clerk's duplicate slug as field errors, then
 // deletes it with the typed confirmation.
 func TestSettingsPage(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	follow, noFollow := s.SignedIn(t, "alice@example.com")
 	_, bobNoFollow := s.SignedIn(t, "bob@example.com")

@@ -14,6 +14,7 @@ import (
 // list alone and a plain form post with a redirect; a stale htmx request
 // after sign-out gets HX-Redirect to sign-in.
 func TestTaskHtmxAndFallbacks(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	_, noFollow := s.SignedIn(t, "alice@example.com")
 	alice := apiToken(t, s, aliceID, acmeID)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func eventEffect(ev webhookEvent) (effect, error) {
 				return err
 			}
 		})
-	case "session.ended", "session.removed", "session.revoked":
+	case sessionEnded[0], sessionEnded[1], sessionEnded[2]:
 		return decode(ev, func(d sessionData, _ time.Time) effect {
 			return func(ctx context.Context, tx *gorm.DB) error {
 				status := d.Status
@@ -64,6 +65,21 @@ func eventEffect(ev webhookEvent) (effect, error) {
 	default:
 		return nil, nil
 	}
+}
+
+// sessionEnded are the event types after which a session is refused.
+var sessionEnded = [...]string{"session.ended", "session.removed", "session.revoked"}
+
+// endedSession is the id of the session ev ends, or "".
+func endedSession(ev webhookEvent) string {
+	if !slices.Contains(sessionEnded[:], ev.Type) {
+		return ""
+	}
+	var d sessionData
+	if json.Unmarshal(ev.Data, &d) != nil {
+		return ""
+	}
+	return d.ID
 }
 
 // identified is an event's data: every handled type has an id.

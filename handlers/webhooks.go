@@ -37,6 +37,9 @@ type WebhookHandler struct {
 	// Directory, when set, drops its copy after each applied event, so
 	// this instance's next request reads the change.
 	Directory *models.Directory
+	// Revocations, when set, learns an ended session at commit, so this
+	// instance refuses it on the next request; others learn by NOTIFY.
+	Revocations *models.Revocations
 }
 
 // NewWebhookHandler returns the handler for POST /webhooks/clerk; secret is
@@ -122,14 +125,25 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "The event could not be stored; retry later.")
 		return
 	}
+	h.committed(ev)
 	if !fresh {
 		h.done(w, r, ev.Type, outcomeDuplicate)
 		return
 	}
+	h.done(w, r, ev.Type, outcomeApplied)
+}
+
+// committed tells this instance's in-memory copies what the event changed,
+// without waiting for the NOTIFY the commit sent to every instance. It also
+// runs for a duplicate: the first delivery may have been applied elsewhere
+// and its NOTIFY not have arrived yet.
+func (h *WebhookHandler) committed(ev webhookEvent) {
 	if h.Directory != nil {
 		h.Directory.Changed()
 	}
-	h.done(w, r, ev.Type, outcomeApplied)
+	if sid := endedSession(ev); sid != "" && h.Revocations != nil {
+		h.Revocations.Add(sid)
+	}
 }
 
 func (h *WebhookHandler) done(w http.ResponseWriter, r *http.Request, typ, outcome string) {

@@ -11,8 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,8 +21,8 @@ import (
 	"gorm.io/gorm"
 
 	"example.com/saas/handlers"
+	"example.com/saas/internal/clerkfixtures"
 	"example.com/saas/internal/database"
-	"example.com/saas/internal/devpg"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
@@ -147,19 +145,6 @@ func (k *hook) org(id string) *models.Organization {
 	return o
 }
 
-func fixturesDir(t testing.TB) string {
-	t.Helper()
-	root, err := devpg.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "..", "shared", "fixtures", "clerk")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("Clerk fixtures not found beside the repository: %v", err)
-	}
-	return dir
-}
-
 // event is a fixture decoded loosely, to derive what it must change.
 type event struct {
 	Type string         `json:"type"`
@@ -168,11 +153,7 @@ type event struct {
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixturesDir(t), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return clerkfixtures.Bytes(t, name)
 }
 
 // edit returns body with data fields replaced (nil deletes a field).
@@ -201,25 +182,7 @@ func edit(t testing.TB, body []byte, top map[string]any, data map[string]any) []
 }
 
 func eventFixtures(t *testing.T) []string {
-	dir := fixturesDir(t)
-	top, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	variants, _ := filepath.Glob(filepath.Join(dir, "variants", "*", "*.json"))
-	var out []string
-	for _, p := range append(top, variants...) {
-		var ev struct {
-			Object string `json:"object"`
-			Type   string `json:"type"`
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if json.Unmarshal(b, &ev) != nil || ev.Object != "event" || ev.Type == "" {
-			continue // signing vectors and token fixtures
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out = append(out, rel)
-	}
+	out := clerkfixtures.Events(t)
 	if len(out) < 40 {
 		t.Fatalf("found %d event fixtures, want the full set", len(out))
 	}
@@ -227,8 +190,10 @@ func eventFixtures(t *testing.T) []string {
 }
 
 func TestWebhookAcceptsEveryFixture(t *testing.T) {
+	t.Parallel()
 	for _, name := range eventFixtures(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			k := newHook(t)
 			body := fixture(t, name)
 			var ev event
@@ -332,6 +297,7 @@ func checkMembershipFixture(t *testing.T, k *hook, ev event) {
 }
 
 func TestWebhookLifecycle(t *testing.T) {
+	t.Parallel()
 	k := newHook(t)
 	ctx := context.Background()
 	const userID, orgID = "user_2h8op3Isl1QR7tKu5FGNfaLKEoU", "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S"
@@ -394,6 +360,7 @@ func TestWebhookLifecycle(t *testing.T) {
 }
 
 func TestWebhookUserDeletion(t *testing.T) {
+	t.Parallel()
 	k := newHook(t)
 	ctx := context.Background()
 	const userID = "user_2h8op3Isl1QR7tKu5FGNfaLKEoU"
@@ -427,6 +394,7 @@ func TestWebhookUserDeletion(t *testing.T) {
 }
 
 func TestWebhookReordering(t *testing.T) {
+	t.Parallel()
 	k := newHook(t)
 	const userID = "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S"
 	// The update (updated_at …500000, ms) arrives before the create (…200000).
@@ -447,6 +415,7 @@ func TestWebhookReordering(t *testing.T) {
 }
 
 func TestWebhookRedelivery(t *testing.T) {
+	t.Parallel()
 	k := newHook(t)
 	body := fixture(t, "user.created.json")
 	if got := k.postID("msg_same", body, http.StatusOK); got != "applied" {
@@ -472,6 +441,7 @@ func TestWebhookRedelivery(t *testing.T) {
 }
 
 func TestWebhookRefusals(t *testing.T) {
+	t.Parallel()
 	valid := fixture(t, "user.created.json")
 	tests := []struct {
 		name   string
@@ -537,6 +507,7 @@ func TestWebhookRefusals(t *testing.T) {
 }
 
 func TestWebhookDatabaseFailure(t *testing.T) {
+	t.Parallel()
 	db, dbURL := testenv.DB(t)
 	broken, err := database.Open(context.Background(), dbURL, database.PoolConfig{MaxOpen: 1, MaxIdle: 1, MaxLifetime: time.Minute, MaxIdleTime: time.Minute}, nil)
 	if err != nil {
@@ -570,6 +541,7 @@ func TestWebhookDatabaseFailure(t *testing.T) {
 }
 
 func TestWebhookFailureMidTransactionWritesNothing(t *testing.T) {
+	t.Parallel()
 	k := newHook(t)
 	k.post(fixture(t, "organization.created.json"), http.StatusOK) // slug acme-corp
 	// Another organization takes the slug before the first one's rename has
@@ -594,6 +566,7 @@ func TestWebhookFailureMidTransactionWritesNothing(t *testing.T) {
 }
 
 func TestWebhookThroughRouter(t *testing.T) {
+	t.Parallel()
 	k := newHook(t)
 	h := &handlers.Handlers{Log: discardLogger(), DB: k.db, Webhooks: k.h, Ready: func(context.Context) error { return nil }}
 	srv := httptest.NewServer(h.Routes(handlers.RouterConfig{Static: http.NotFoundHandler()}))
@@ -616,6 +589,7 @@ func TestWebhookThroughRouter(t *testing.T) {
 }
 
 func TestSvixVectors(t *testing.T) {
+	t.Parallel()
 	var v struct {
 		Static []struct {
 			Name, Secret, Payload string
@@ -692,6 +666,7 @@ func metric(t testing.TB, reg *prometheus.Registry, name string, labels map[stri
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestWebhookHandlerNotConfigured(t *testing.T) {
+	t.Parallel()
 	for _, h := range []*handlers.WebhookHandler{nil, {}} {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/webhooks/clerk", strings.NewReader("{}")))
@@ -704,5 +679,27 @@ func TestWebhookHandlerNotConfigured(t *testing.T) {
 	}
 	if _, err := handlers.NewWebhookHandler(nil, "whsec_not*base64", nil, nil); err == nil {
 		t.Error("a malformed secret was accepted")
+	}
+}
+
+// TestRevocationAppliesOnCommit: the instance that records a revocation
+// refuses the session on its very next request, without waiting for its
+// own NOTIFY to come back (no Listener runs here, so only the commit path
+// can tell it). Other instances learn by NOTIFY.
+func TestRevocationAppliesOnCommit(t *testing.T) {
+	t.Parallel()
+	k := newHook(t)
+	revoked := models.NewRevocations(k.db)
+	revoked.SetLive(true) // answers from memory, as with a Listener running
+	k.h.Revocations = revoked
+	const sid = "sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S" // the fixture's session
+	k.post(fixture(t, "session.revoked.json"), http.StatusOK)
+	if ok, err := revoked.IsRevoked(context.Background(), sid); err != nil || !ok {
+		t.Fatalf("IsRevoked right after the webhook = %v, %v; want true", ok, err)
+	}
+	// A session.created event revokes nothing.
+	k.post(edit(t, fixture(t, "session.created.json"), nil, map[string]any{"id": "sess_other"}), http.StatusOK)
+	if ok, _ := revoked.IsRevoked(context.Background(), "sess_other"); ok {
+		t.Error("session.created revoked its session")
 	}
 }

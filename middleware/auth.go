@@ -92,8 +92,8 @@ func (a *Auth) serveBearer(w http.ResponseWriter, r *http.Request, token string,
 	}
 }
 
-// fromCookies evaluates Clerk's cookie decision table (see
-// CLERK-PROTOCOL.md section 3). It returns the identity, or the reason a
+// fromCookies evaluates Clerk's cookie decision table (docs/clerk.md,
+// "The decision table"). It returns the identity, or the reason a
 // handshake should refresh the session ("" when the visitor is signed out).
 func (a *Auth) fromCookies(w http.ResponseWriter, r *http.Request) (*models.Identity, string) {
 	if a.Development {

@@ -9,6 +9,7 @@ import (
 // An answer read while a change commits is handed to its caller but not
 // kept: the next lookup reads again.
 func TestDirectoryDropsAnswersReadDuringAChange(t *testing.T) {
+	t.Parallel()
 	d := NewDirectory(&gorm.DB{})
 	d.SetLive(true)
 	key := directoryKey{"slug", "acme", "user_1"}

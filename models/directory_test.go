@@ -54,6 +54,7 @@ func startListener(t *testing.T, db *gorm.DB, dbURL string, followers ...models.
 // users, organizations or memberships, by any writer, drops the copy once
 // its notification arrives, so a removed member is refused.
 func TestDirectoryFollowsChanges(t *testing.T) {
+	t.Parallel()
 	db, dbURL := testenv.DB(t)
 	ctx := context.Background()
 	seedDirectory(t, db)
@@ -108,6 +109,7 @@ func TestDirectoryFollowsChanges(t *testing.T) {
 // loses notifications) every lookup is a query; Changed makes this
 // instance's own commit visible at once, before its notification arrives.
 func TestDirectoryWithoutListenerAndChanged(t *testing.T) {
+	t.Parallel()
 	db, dbURL := testenv.DB(t)
 	ctx := context.Background()
 	seedDirectory(t, db)

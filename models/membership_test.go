@@ -14,6 +14,7 @@ import (
 )
 
 func TestMembershipSync(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	ctx := context.Background()
 	t1 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -70,6 +71,7 @@ func TestMembershipSync(t *testing.T) {
 }
 
 func TestOrganizationDeleteFreesSlug(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	ctx := context.Background()
 	t1 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -102,6 +104,7 @@ func TestOrganizationDeleteFreesSlug(t *testing.T) {
 }
 
 func TestSessionRevocation(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	ctx := context.Background()
 	mustOK(t, models.RevokeSession(ctx, db, "sess_1", "user_1", "revoked"))
@@ -115,6 +118,7 @@ func TestSessionRevocation(t *testing.T) {
 }
 
 func TestDefaultPermissions(t *testing.T) {
+	t.Parallel()
 	if got := models.DefaultPermissions("admin"); !slices.Contains(got, "org:sys_memberships:manage") || len(got) != 8 {
 		t.Errorf("admin = %q", got)
 	}
@@ -134,6 +138,7 @@ func mustOK(t *testing.T, err error) {
 }
 
 func TestMembershipGORMCreate(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	ctx := context.Background()
 	mustOK(t, db.WithContext(ctx).Create(&models.User{ID: "user_1"}).Error)
@@ -149,6 +154,7 @@ func TestMembershipGORMCreate(t *testing.T) {
 // A membership update whose transaction began before a removal committed
 // must not bring the membership back (a webhook racing a removal).
 func TestMembershipUpdateRacingRemoval(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	ctx := context.Background()
 	org, user := models.Organization{ID: "org_race", Name: "Race"}, models.User{ID: "user_race"}

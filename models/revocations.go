@@ -54,7 +54,12 @@ func (r *Revocations) Channel() string { return RevokedChannel }
 func (r *Revocations) SetLive(live bool) { r.live.Store(live) }
 
 // Notified implements Follower: the payload is a revoked session id.
-func (r *Revocations) Notified(sessionID string) {
+func (r *Revocations) Notified(sessionID string) { r.Add(sessionID) }
+
+// Add records a revocation this instance has just committed, so its next
+// request refuses the session without waiting for the NOTIFY. Call it only
+// after the commit: a rolled-back revocation must not sign anyone out.
+func (r *Revocations) Add(sessionID string) {
 	r.mu.Lock()
 	r.ids[sessionID] = struct{}{}
 	r.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 // the listening connection was quiet through several heartbeats; before it
 // listens, the database answers.
 func TestRevocationsFollowNotifications(t *testing.T) {
+	t.Parallel()
 	db, dbURL := testenv.DB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

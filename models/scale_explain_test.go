@@ -16,7 +16,7 @@ import (
 
 // TestProjectListUsesOrganizationIndex checks, by plan and never by timing,
 // that the tenant project list stays an index lookup as tenants grow
-// (DESIGN.md section 10, scale): the statement GORM actually sends, run
+// (docs/performance.md, Budget: scale): the statement GORM actually sends, run
 // under EXPLAIN in the tenant's own transaction (tenant role, row-level
 // security on), must read projects through an index whose first column is
 // organization_id, and never with a sequential scan.
@@ -25,6 +25,7 @@ import (
 // planner to prefer the index with its normal costs: enable_seqscan is
 // left on, so a missing or unusable index fails the test.
 func TestProjectListUsesOrganizationIndex(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	if err := models.RegisterTenantGuard(db); err != nil {
 		t.Fatal(err)

@@ -67,6 +67,7 @@ func rawCount(t *testing.T, db *gorm.DB, table, orgID string) int64 {
 }
 
 func TestTenantCan(t *testing.T) {
+	t.Parallel()
 	member := models.Tenant{OrgID: "o", Role: models.RoleMember, Permissions: models.DefaultPermissions(models.RoleMember)}
 	admin := models.Tenant{OrgID: "o", Role: "admin"}
 	tests := []struct {
@@ -93,6 +94,7 @@ func TestTenantCan(t *testing.T) {
 // Wall 1 alone: on the superuser connection, with no role switch and no
 // app.current_org_id, only the GORM scope keeps the tenants apart.
 func TestWallScopeFiltersAndStamps(t *testing.T) {
+	t.Parallel()
 	db, ctxA, ctxB := tenantFixture(t)
 	a := mustProject(t, ctxA, db, "Alpha")
 	b := mustProject(t, ctxB, db, "Bravo")
@@ -148,6 +150,7 @@ func TestWallScopeFiltersAndStamps(t *testing.T) {
 // Wall 2 alone: a tenant-owned query with no tenant in its context fails
 // before reaching the database.
 func TestWallGuardRefusesWithoutTenant(t *testing.T) {
+	t.Parallel()
 	db, ctxA, _ := tenantFixture(t)
 	a := mustProject(t, ctxA, db, "Alpha")
 	bg := db.WithContext(context.Background())
@@ -209,6 +212,7 @@ func TestWallGuardRefusesWithoutTenant(t *testing.T) {
 // Wall 3 alone: raw SQL, which neither the scope nor the guard can see, in
 // the tenant role's transaction, on a superuser connection.
 func TestWallRowLevelSecurity(t *testing.T) {
+	t.Parallel()
 	db, ctxA, ctxB := tenantFixture(t)
 	mustProject(t, ctxA, db, "Alpha")
 	b := mustProject(t, ctxB, db, "Bravo")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestUserLastWriterWins(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	ctx := context.Background()
 	t1 := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -53,6 +54,7 @@ func TestUserLastWriterWins(t *testing.T) {
 }
 
 func TestEnsureUserKeepsEventsApplicable(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	ctx := context.Background()
 	if err := models.EnsureUser(ctx, db, models.User{ID: "user_1", Email: "stub@example.com", FirstName: "Stub"}); err != nil {
@@ -72,6 +74,7 @@ func TestEnsureUserKeepsEventsApplicable(t *testing.T) {
 }
 
 func TestPrimaryEmail(t *testing.T) {
+	t.Parallel()
 	addrs := []models.EmailAddress{{ID: "a", EmailAddress: "a@x"}, {ID: "b", EmailAddress: "b@x"}}
 	tests := []struct {
 		name    string
@@ -91,6 +94,7 @@ func TestPrimaryEmail(t *testing.T) {
 }
 
 func TestClerkTime(t *testing.T) {
+	t.Parallel()
 	if got, want := models.ClerkTime(1716883200), time.Unix(1716883200, 0).UTC(); !got.Equal(want) {
 		t.Errorf("seconds: got %v, want %v", got, want)
 	}

@@ -51,6 +51,7 @@ func orgPage(active, title string, admin bool) Page {
 // TestLayoutShell: the top bar, switcher, user menu, side navigation with
 // aria-current, breadcrumbs and flashes of an organization's page.
 func TestLayoutShell(t *testing.T) {
+	t.Parallel()
 	doc := render(t, Projects(orgPage("projects", "Projects", true), ProjectListView{Slug: "acme", CanManage: true}))
 
 	if got := doc.Find("title").Text(); got != "Projects · Acme Inc · SaaS Starter" {
@@ -100,6 +101,7 @@ func TestLayoutShell(t *testing.T) {
 
 // TestSignedOutTopBar keeps the landing page's sign-in links.
 func TestSignedOutTopBar(t *testing.T) {
+	t.Parallel()
 	doc := render(t, Home(Page{}))
 	for _, id := range []string{"nav-sign-in", "nav-sign-up", "landing", "sign-in", "sign-up"} {
 		if doc.Find(tid(id)).Length() != 1 {
@@ -114,6 +116,7 @@ func TestSignedOutTopBar(t *testing.T) {
 // TestFormFieldErrors: inputs are labelled, errors linked and marked
 // invalid, and the user's input is kept.
 func TestFormFieldErrors(t *testing.T) {
+	t.Parallel()
 	doc := render(t, ProjectForm(orgPage("projects", "New project", true), ProjectFormView{
 		Slug: "acme", Action: "/orgs/acme/projects", CancelURL: "/orgs/acme/projects",
 		Name: "<b>x</b>", Description: "kept", Errors: map[string]string{"name": "Enter a name."},
@@ -142,6 +145,7 @@ func TestFormFieldErrors(t *testing.T) {
 // TestTaskListHtmx: task actions post (no JavaScript) and carry hx-post to
 // swap #task-list; the toggle is each row's first form button.
 func TestTaskListHtmx(t *testing.T) {
+	t.Parallel()
 	v := ProjectView{Slug: "acme", Project: ProjectItem{ID: "p1", Name: "Site"}, CanManage: true,
 		Members: []MemberOption{{UserID: "user_b", Name: "Bob"}},
 		Tasks:   []TaskItem{{ID: "t1", Title: "Copy", Done: true, AssigneeID: "user_b", Assignee: "Bob"}, {ID: "t2", Title: "Palette"}}}
@@ -184,6 +188,7 @@ func TestTaskListHtmx(t *testing.T) {
 // confirmations (disabled for the last admin) and invitations; members a
 // read-only list.
 func TestMembersView(t *testing.T) {
+	t.Parallel()
 	v := MembersView{Slug: "acme", CanManage: true, Roles: []Option{{"org:member", "Member"}, {"org:admin", "Admin"}},
 		Members: []MemberRow{
 			{UserID: "user_a", Name: "Alice", Email: "a@x.com", Role: "org:admin", RoleLabel: "admin", IsAdmin: true, IsSelf: true, LastAdmin: true, Error: "Alice is the only admin."},
@@ -232,6 +237,7 @@ func TestMembersView(t *testing.T) {
 
 // TestSettingsView: the profile form and the typed delete confirmation.
 func TestSettingsView(t *testing.T) {
+	t.Parallel()
 	v := SettingsView{Slug: "acme", OrgName: "Acme Inc", CanDelete: true, BaseURL: "http://localhost:8080",
 		Form: OrgSettingsForm{Name: "Acme", Slug: "Bad Slug", Errors: map[string]string{"slug": "Use lowercase letters."}}, Confirm: "acme", ConfirmError: "Type it exactly."}
 	doc := render(t, Settings(orgPage("settings", "Settings", true), v))
@@ -249,6 +255,7 @@ func TestSettingsView(t *testing.T) {
 
 // TestAuditView: filters keep their values; rows and paging links render.
 func TestAuditView(t *testing.T) {
+	t.Parallel()
 	v := AuditView{Slug: "acme", Actor: "user_b", Action: "task.created",
 		Actors:   []Option{{"", "Everyone"}, {"user_a", "Alice"}, {"user_b", "Bob"}},
 		Actions:  []Option{{"", "All actions"}, {"task.created", "task.created"}},
@@ -272,6 +279,7 @@ func TestAuditView(t *testing.T) {
 
 // TestAccountAndErrorViews: the account page and a 403 naming the permission.
 func TestAccountAndErrorViews(t *testing.T) {
+	t.Parallel()
 	p := orgPage("", "Your account", true)
 	p.Org = nil
 	doc := render(t, Account(p, AccountView{Name: "Alice Admin", Email: "alice@example.com", Initials: "AA", UserID: "user_1", Synced: true,
@@ -290,6 +298,7 @@ func TestAccountAndErrorViews(t *testing.T) {
 
 // TestOrgsEmptyState: a new user sees the empty state and the create form.
 func TestOrgsEmptyState(t *testing.T) {
+	t.Parallel()
 	p := Page{Title: "Organizations", User: &UserNav{ID: "u", Name: "Nora"}}
 	doc := render(t, Orgs(p, OrgsView{Form: OrgForm{Name: "x", Errors: map[string]string{"name": "Taken."}}}))
 	if doc.Find(tid("empty-state")).Length() != 1 || doc.Find(tid("create-org-form")).Length() != 1 || doc.Find(tid("error-name")).Length() != 1 {
@@ -302,6 +311,7 @@ func TestOrgsEmptyState(t *testing.T) {
 }
 
 func TestInitials(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, email, want string }{
 		{"Alice Admin", "", "AA"}, {"bob", "", "B"}, {"", "carol@x.com", "C"}, {"", "", "?"}, {"Élodie van Dijk", "", "ÉV"},
 	} {

@@ -1,5 +1,5 @@
 // Command baseline is the bare reference server of `make bench`
-// (DESIGN.md section 10): net/http, pgx (pgxpool) and html/template doing
+// (docs/performance.md, Budget): net/http, pgx (pgxpool) and html/template doing
 // what the app's project list does — verify the Clerk session token with
 // clerk-sdk-go's jwt.Verify and a cached JWK, read 20 projects of the
 // token's active organization, render — and nothing else: no middleware, no

@@ -14,6 +14,7 @@ func lookup(env map[string]string) func(string) (string, bool) {
 }
 
 func TestRunRefusesLiveKey(t *testing.T) {
+	t.Parallel()
 	err := run(context.Background(), lookup(map[string]string{"CLERKDEV_SECRET_KEY": "sk_live_abc"}), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "sk_live_") {
 		t.Fatalf("run = %v, want a live-key error", err)
@@ -21,6 +22,7 @@ func TestRunRefusesLiveKey(t *testing.T) {
 }
 
 func TestRunPrintsBanner(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	var out bytes.Buffer

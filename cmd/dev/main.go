@@ -78,14 +78,14 @@ func ensureDatabase(ctx context.Context, getenv func(string) string, vars map[st
 	if err != nil {
 		return nil, err
 	}
-	wasRunning := devpg.Reachable(c.Port)
-	fmt.Fprintf(out, "Postgres: local cluster in %s on port %d\n", c.Dir, c.Port)
-	if err := devpg.Ensure(ctx, c); err != nil {
+	wasRunning := devpg.Running(c)
+	if c, err = devpg.Ensure(ctx, c); err != nil {
 		if errors.Is(err, devpg.ErrNoBinaries) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("start local Postgres: %w", err)
 	}
+	fmt.Fprintf(out, "Postgres: local cluster in %s on port %d\n", c.Dir, c.Port)
 	if err := devpg.CreateDatabase(ctx, c, "saas"); err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func stopLocalDB(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !devpg.Reachable(c.Port) {
+	if !devpg.Running(c) {
 		return nil
 	}
 	return devpg.Stop(ctx, c)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/saas/internal/repotest"
 	"example.com/saas/internal/testenv"
 )
 
@@ -26,9 +27,9 @@ import (
 // own tests and the route-table cross-tenant test against the test
 // Postgres; and that refused requests write nothing.
 func TestScaffoldInvoice(t *testing.T) {
-	dir := copyRepository(t)
+	dir := repotest.Copy(t)
 	bin := filepath.Join(t.TempDir(), "resource")
-	goTool(t, dir, nil, "build", "-o", bin, "./cmd/resource")
+	repotest.Go(t, dir, nil, "build", "-o", bin, "./cmd/resource")
 
 	pristine := snapshot(t, dir)
 	refused := []struct{ name, fields, want string }{
@@ -84,38 +85,12 @@ func TestScaffoldInvoice(t *testing.T) {
 	}
 	checkClasses(t, dir, "views/invoices.templ")
 
-	goTool(t, dir, nil, "build", "./...")
-	goTool(t, dir, nil, "vet", "./...")
-	goTool(t, dir, nil, "tool", "templ", "generate", "-check", "-path", "views")
-	goTool(t, dir, []string{"TEST_DATABASE_URL=" + testenv.ServerURL(t)}, "test", "-race", "-count=1",
+	// vet type-checks every package and test (the build links nothing).
+	repotest.Go(t, dir, nil, "vet", "./...")
+	repotest.Go(t, dir, nil, "tool", "templ", "generate", "-check", "-path", "views")
+	repotest.Go(t, dir, []string{"TEST_DATABASE_URL=" + testenv.ServerURL(t)}, "test", "-race", "-count=1",
 		"-run", "^(TestInvoice.*|TestCrossTenantRoutes|TestDate|TestMigrationsUpDownUp)$",
 		"./handlers/", "./models/", "./internal/database/")
-}
-
-// copyRepository copies the tracked and untracked (not ignored) files of
-// the repository into a temporary directory, as cmd/rename's test does.
-func copyRepository(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := t.TempDir()
-	files, err := exec.Command("git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
-	if err != nil {
-		t.Fatalf("git ls-files: %v", err)
-	}
-	for _, f := range strings.Split(strings.TrimRight(string(files), "\x00"), "\x00") {
-		b, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			continue // deleted in the work tree
-		}
-		os.MkdirAll(filepath.Join(dst, filepath.Dir(f)), 0o755)
-		if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
 }
 
 // nextMigration is the migration an invoice should get in the repository
@@ -157,17 +132,6 @@ func checkRefused(t *testing.T, what string, code int, stderr, want string) {
 	t.Helper()
 	if code != 2 || !strings.Contains(stderr, want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
 		t.Errorf("%s: exit %d, stderr %q; want exit 2 and one line with %q", what, code, stderr, want)
-	}
-}
-
-// goTool runs the go command in dir, failing the test with its output.
-func goTool(t *testing.T, dir string, env []string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"example.com/saas/internal/config"
 	"example.com/saas/internal/testenv"
 )
@@ -25,6 +27,7 @@ func testEnv(vars map[string]string) (Env, *bytes.Buffer) {
 }
 
 func TestUnknownCommandIsUsageError(t *testing.T) {
+	t.Parallel()
 	env, out := testEnv(nil)
 	err := Run(context.Background(), []string{"frobnicate"}, env)
 	if !errors.Is(err, ErrUsage) {
@@ -39,6 +42,7 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 }
 
 func TestBadSettingsStopStartWithOneLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		vars    map[string]string
@@ -63,6 +67,7 @@ func TestBadSettingsStopStartWithOneLine(t *testing.T) {
 // unreachable: it serves, /readyz says 503, and once the database answers
 // the migrations run and /readyz says 200, with no restart.
 func TestDatabaseDownAtStartRecovers(t *testing.T) {
+	t.Parallel()
 	dbURL := testenv.EmptyDatabase(t)
 	proxy := newSwitchProxy(t, dbURL)
 	env, logs := testEnv(serveVars(proxy.url, "0"))
@@ -75,6 +80,9 @@ func TestDatabaseDownAtStartRecovers(t *testing.T) {
 	var base string
 	select {
 	case a := <-addr:
+		if host, _, _ := net.SplitHostPort(a); host != "127.0.0.1" {
+			t.Errorf("development server listens on %s, want 127.0.0.1 only", a)
+		}
 		base = "http://" + a
 	case err := <-done:
 		t.Fatalf("Run stopped while the database was down: %v", err)
@@ -158,6 +166,7 @@ func pipe(c net.Conn, target string) {
 }
 
 func TestPortInUse(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", ":0")
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +183,7 @@ func TestPortInUse(t *testing.T) {
 }
 
 func TestServeMigratesAndAnswersHealth(t *testing.T) {
+	t.Parallel()
 	dbURL := testenv.EmptyDatabase(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -185,6 +195,9 @@ func TestServeMigratesAndAnswersHealth(t *testing.T) {
 	var base string
 	select {
 	case a := <-addr:
+		if host, _, _ := net.SplitHostPort(a); host != "127.0.0.1" {
+			t.Errorf("development server listens on %s, want 127.0.0.1 only", a)
+		}
 		base = "http://" + a
 	case err := <-done:
 		t.Fatalf("Run returned early: %v", err)
@@ -209,6 +222,7 @@ func TestServeMigratesAndAnswersHealth(t *testing.T) {
 // server's context, and checks the request still completes while new
 // connections are refused.
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	t.Parallel()
 	started := make(chan struct{})
 	var finished atomic.Bool
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -252,6 +266,39 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+// TestMetricsAddressTaken: the development default being taken (a second
+// checkout, another exporter) costs only /metrics, with a warning; an
+// address set on purpose that cannot be bound stops start-up with one line.
+func TestMetricsAddressTaken(t *testing.T) {
+	t.Parallel()
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	addr := held.Addr().String()
+
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	srv, err := startMetrics(&config.Config{MetricsAddr: addr, MetricsAddrDefault: true}, prometheus.NewRegistry(), log)
+	if err != nil || srv != nil {
+		t.Fatalf("default address taken: server %v, error %v; want no metrics and no error", srv, err)
+	}
+	if !strings.Contains(logs.String(), "metrics disabled") {
+		t.Errorf("no warning logged: %q", logs.String())
+	}
+
+	dbURL := testenv.NewDatabase(t)
+	vars := serveVars(dbURL, "0")
+	vars["METRICS_ADDR"] = addr
+	env, _ := testEnv(vars)
+	err = Run(context.Background(), nil, env)
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Var != "METRICS_ADDR" || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Run = %v, want one line naming METRICS_ADDR", err)
 	}
 }
 

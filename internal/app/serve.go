@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -73,6 +72,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	revoked := models.NewRevocations(db)
 	directory := models.NewDirectory(db)
 	webhooks.Directory = directory
+	webhooks.Revocations = revoked
 	// The listener holds a connection of its own, outside the pool.
 	connectListener := func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, cfg.DatabaseURL) }
 	go models.NewListener(db, connectListener, log, revoked, directory).Run(ctx)
@@ -86,6 +86,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		BaseURL:   cfg.BaseURL,
 		Webhooks:  webhooks,
 		Directory: directory,
+		// Sign-out refuses the session here at once; NOTIFY tells the rest.
+		Revocations: revoked,
 		// Every tenant transaction runs as this role, so RLS applies.
 		DBTenantRole: cfg.TenantRole,
 	}
@@ -101,12 +103,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		InFlight: middleware.NewInFlight(cfg.MaxInFlight, handlers.QueueTimeout),
 	})
 
-	ln, err := listen(":" + strconv.Itoa(cfg.Port))
+	ln, err := listen(cfg.ListenAddr())
 	if err != nil {
 		return err
 	}
 	srv := newServer(router, log)
-	metrics, err := startMetrics(cfg.MetricsAddr, metricsReg, log)
+	metrics, err := startMetrics(cfg, metricsReg, log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -162,6 +164,9 @@ func listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return nil, &config.Error{Var: "PORT", Problem: fmt.Sprintf("address %s is already in use: stop the other server or choose another PORT", addr)}
+	}
+	if errors.Is(err, syscall.EADDRNOTAVAIL) {
+		return nil, &config.Error{Var: "BIND_ADDR", Problem: fmt.Sprintf("cannot listen on %s: no interface has that address", addr)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
@@ -229,18 +234,25 @@ func readiness(db *gorm.DB, m *database.Migrator) func(context.Context) error {
 }
 
 // startMetrics serves Prometheus metrics on their own listener, never on the
-// public port.
-func startMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
+// public port. When the development default is taken (a second checkout,
+// another exporter) the app serves without metrics; an address set on
+// purpose that cannot be bound stops start-up.
+func startMetrics(cfg *config.Config, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
+	addr := cfg.MetricsAddr
 	if addr == "" {
 		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil && cfg.MetricsAddrDefault {
+		log.Warn("metrics disabled: the default METRICS_ADDR is taken; set METRICS_ADDR to serve them", slog.String("addr", addr), slog.Any("error", err))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &config.Error{Var: "METRICS_ADDR", Problem: fmt.Sprintf("cannot listen on %s: %v", addr, err)}
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, &config.Error{Var: "METRICS_ADDR", Problem: fmt.Sprintf("cannot listen on %s: %v", addr, err)}
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	log.Info("metrics listening", slog.String("addr", ln.Addr().String()))

@@ -11,8 +11,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,8 +18,11 @@ import (
 	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
+
 	"github.com/go-jose/go-jose/v3"
 	josejwt "github.com/go-jose/go-jose/v3/jwt"
+
+	"example.com/saas/internal/clerkfixtures"
 )
 
 const issuer = "http://127.0.0.1:8081"
@@ -81,6 +82,7 @@ func claimsAt(now time.Time, extra map[string]any) map[string]any {
 }
 
 func TestVerifyAcceptsEmulatorShapedTokenWithOrg(t *testing.T) {
+	t.Parallel()
 	k, _ := keys(t)
 	now := time.Now()
 	v := &Verifier{Keys: staticCache(jwkOf(k, "kid1")), ProxyURL: issuer, AuthorizedParties: []string{"http://localhost:8080"}}
@@ -101,6 +103,7 @@ func TestVerifyAcceptsEmulatorShapedTokenWithOrg(t *testing.T) {
 }
 
 func TestVerifyRefusesForgedAndInvalidTokens(t *testing.T) {
+	t.Parallel()
 	k, other := keys(t)
 	now := time.Now()
 	v := &Verifier{Keys: staticCache(jwkOf(k, "kid1")), ProxyURL: issuer, AuthorizedParties: []string{"http://localhost:8080"}}
@@ -162,6 +165,7 @@ func TestVerifyRefusesForgedAndInvalidTokens(t *testing.T) {
 }
 
 func TestVerifyLeewayAndMissingAZP(t *testing.T) {
+	t.Parallel()
 	k, _ := keys(t)
 	now := time.Now()
 	v := &Verifier{Keys: staticCache(jwkOf(k, "kid1")), ProxyURL: issuer, AuthorizedParties: []string{"http://localhost:8080"}}
@@ -196,14 +200,9 @@ type fixtures struct {
 // TestVerifyClerkFixture checks Clerk's own session-token fixture from
 // @clerk/backend (a v1 token) at its validity time.
 func TestVerifyClerkFixture(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "clerk", "jsbackend-fixtures.json"))
-	if err != nil {
-		t.Fatalf("read fixture: %v", err)
-	}
+	t.Parallel()
 	var f fixtures
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
+	clerkfixtures.Decode(t, "jsbackend-fixtures.json", &f)
 	var jwk clerk.JSONWebKey
 	if err := json.Unmarshal(f.JWKS.Keys[0], &jwk); err != nil {
 		t.Fatal(err)
@@ -235,6 +234,7 @@ func TestVerifyClerkFixture(t *testing.T) {
 }
 
 func TestJWKSCacheRefreshesOnUnknownKidOnce(t *testing.T) {
+	t.Parallel()
 	k, other := keys(t)
 	var calls atomic.Int32
 	current := []*clerk.JSONWebKey{jwkOf(k, "a")}
@@ -271,6 +271,7 @@ func TestJWKSCacheRefreshesOnUnknownKidOnce(t *testing.T) {
 }
 
 func TestJWKSCacheRateLimitsUnknownKids(t *testing.T) {
+	t.Parallel()
 	k, _ := keys(t)
 	var calls atomic.Int32
 	c := NewJWKSCache(func(context.Context) (*clerk.JSONWebKeySet, error) {
@@ -288,6 +289,7 @@ func TestJWKSCacheRateLimitsUnknownKids(t *testing.T) {
 }
 
 func TestJWKSCacheRetiresKeysAndSurvivesOutage(t *testing.T) {
+	t.Parallel()
 	k, _ := keys(t)
 	now := time.Now()
 	fail := false
@@ -319,6 +321,7 @@ func TestJWKSCacheRetiresKeysAndSurvivesOutage(t *testing.T) {
 }
 
 func TestHandshakePayload(t *testing.T) {
+	t.Parallel()
 	k, other := keys(t)
 	cache := staticCache(jwkOf(k, "kid1"))
 	directives := []string{
@@ -345,6 +348,7 @@ func TestHandshakePayload(t *testing.T) {
 }
 
 func TestHandshakeURLAndStripping(t *testing.T) {
+	t.Parallel()
 	u := HandshakeURL("http://127.0.0.1:8081/", "http://localhost:8080/orgs/acme?x=1&__clerk_db_jwt=dvb_1", "dev-browser-sync", "dvb_1")
 	want := "http://127.0.0.1:8081/v1/client/handshake?redirect_url=http%3A%2F%2Flocalhost%3A8080%2Forgs%2Facme%3Fx%3D1&__clerk_api_version=" + APIVersion +
 		"&suffixed_cookies=false&__clerk_hs_reason=dev-browser-sync&format=nonce&__clerk_db_jwt=dvb_1"
@@ -360,6 +364,7 @@ func TestHandshakeURLAndStripping(t *testing.T) {
 // TestVerifiedTokensExpireFromTheCache: a token verified once is not
 // re-verified while valid, and is refused once it expires.
 func TestVerifiedTokensExpireFromTheCache(t *testing.T) {
+	t.Parallel()
 	k, _ := keys(t)
 	now := time.Now()
 	var fetches atomic.Int32

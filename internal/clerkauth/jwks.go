@@ -1,5 +1,5 @@
 // Package clerkauth implements the parts of Clerk's browser-session protocol
-// a server-rendered Go app needs (see ../shared/CLERK-PROTOCOL.md): a JWKS
+// a server-rendered Go app needs (docs/clerk.md describes it): a JWKS
 // cache the app owns, networkless session-token verification with
 // clerk-sdk-go's jwt.Verify, and the handshake's URL and payload.
 package clerkauth

@@ -13,6 +13,7 @@ import (
 // first JWKS fetch is in flight (just after start, or after a rotation)
 // wait for it and get the key, instead of failing with an unknown kid.
 func TestJWKSCacheColdCallersWaitForTheFetch(t *testing.T) {
+	t.Parallel()
 	k, _ := keys(t)
 	release := make(chan struct{})
 	var fetches atomic.Int32

@@ -15,12 +15,14 @@ import (
 )
 
 func TestNewRefusesLiveKeys(t *testing.T) {
+	t.Parallel()
 	if _, err := New(Config{SecretKey: "sk_live_abc", SigningKey: testKey()}); err == nil {
 		t.Fatal("New(sk_live_) error = nil, want an error")
 	}
 }
 
 func TestUsersCRUD(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	users := sdkuser.NewClient(e.sdk())
@@ -68,6 +70,7 @@ func TestUsersCRUD(t *testing.T) {
 }
 
 func TestUsersPagination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	users := sdkuser.NewClient(e.sdk())
@@ -106,6 +109,7 @@ func TestUsersPagination(t *testing.T) {
 }
 
 func TestOrganizationsCRUD(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	orgs := organization.NewClient(e.sdk())
@@ -167,6 +171,7 @@ func TestOrganizationsCRUD(t *testing.T) {
 }
 
 func TestMemberships(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	mc := organizationmembership.NewClient(e.sdk())
@@ -211,6 +216,7 @@ func TestMemberships(t *testing.T) {
 }
 
 func TestInvitations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	ic := organizationinvitation.NewClient(e.sdk())
@@ -265,6 +271,7 @@ func (corruptBody) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestAPIErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 
@@ -293,6 +300,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	users := sdkuser.NewClient(e.sdk())

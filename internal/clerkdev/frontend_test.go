@@ -132,6 +132,7 @@ func (b *browser) verifyHandshake(tok string) []string {
 }
 
 func TestHostedSignInRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	b := newBrowser(t, e)
 
@@ -232,6 +233,7 @@ func TestHostedSignInRoundTrip(t *testing.T) {
 }
 
 func TestRedirectURLValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	b := newBrowser(t, e)
 	for _, path := range []string{"/v1/client/handshake", "/sign-in", "/sign-up", "/sign-out"} {
@@ -249,6 +251,7 @@ func TestRedirectURLValidation(t *testing.T) {
 }
 
 func TestNonceHandshake(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{PreferNonceHandshake: true})
 	b := newBrowser(t, e)
 	hs := b.handshake(url.Values{"format": {"nonce"}})
@@ -277,6 +280,7 @@ func TestNonceHandshake(t *testing.T) {
 }
 
 func TestHostedSignUpAcceptsInvitation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	acme := seedID("org", "acme")
@@ -344,6 +348,7 @@ func newDevBrowserFromLocation(t *testing.T, b *browser) string {
 }
 
 func TestKeysAndSuffix(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ key, want string }{
 		{"pk_test_Y2xlcmsuY2xlcmsuZGV2JA", "QvfNY2dr"},
 		{"pk_live_Y2xlcmsuY2xlcmsuZGV2JA", "1Z8AzTQD"},

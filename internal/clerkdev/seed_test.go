@@ -8,6 +8,7 @@ import (
 )
 
 func TestLoadSeed(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tests := []struct {
 		name    string
@@ -64,6 +65,7 @@ func TestLoadSeed(t *testing.T) {
 }
 
 func TestDefaultSeedIDs(t *testing.T) {
+	t.Parallel()
 	want := map[string]string{
 		seedID("user", "alice"): "user_2alice000000000000000000000",
 		seedID("org", "acme"):   "org_2acme0000000000000000000000",

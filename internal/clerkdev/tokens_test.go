@@ -5,17 +5,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/jwks"
 	sdksession "github.com/clerk/clerk-sdk-go/v2/session"
-)
 
-const fixtures = "../../../shared/fixtures/clerk"
+	"example.com/saas/internal/clerkfixtures"
+)
 
 // createSession uses the emulator extension active_organization_id (the SDK cannot send it).
 func (e *testEnv) createSession(userID, orgID string) string {
@@ -36,6 +34,7 @@ func (e *testEnv) createSession(userID, orgID string) string {
 }
 
 func TestSessionTokenClaims(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	sc := sdksession.NewClient(e.sdk())
@@ -110,6 +109,7 @@ func TestSessionTokenClaims(t *testing.T) {
 }
 
 func TestSessionsLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	sc := sdksession.NewClient(e.sdk())
@@ -144,6 +144,7 @@ func TestSessionsLifecycle(t *testing.T) {
 }
 
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	sc := sdksession.NewClient(e.sdk())
@@ -217,6 +218,7 @@ func TestKeyRotation(t *testing.T) {
 
 // TestClaimNamesMatchFixtures checks the token's claim names against Clerk's own fixtures.
 func TestClaimNamesMatchFixtures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, Config{})
 	status, b := e.bapi(http.MethodPost, "/v1/sessions", map[string]string{"user_id": seedID("user", "alice"),
 		"active_organization_id": "acme", "azp": "http://localhost:8080"})
@@ -237,7 +239,7 @@ func TestClaimNamesMatchFixtures(t *testing.T) {
 	var js struct {
 		Payload map[string]any `json:"payload"`
 	}
-	readJSON(t, filepath.Join(fixtures, "jsbackend-fixtures.json"), &js)
+	clerkfixtures.Decode(t, "jsbackend-fixtures.json", &js)
 	for k := range js.Payload {
 		if _, ok := ours[k]; !ok {
 			t.Errorf("claim %q of the v1 fixture is missing", k)
@@ -250,7 +252,7 @@ func TestClaimNamesMatchFixtures(t *testing.T) {
 			Claims map[string]any `json:"claims"`
 		} `json:"cases"`
 	}
-	readJSON(t, filepath.Join(fixtures, "session-claims-v2-vectors.json"), &v2)
+	clerkfixtures.Decode(t, "session-claims-v2-vectors.json", &v2)
 	full := v2.Cases[0].Claims
 	for k := range full {
 		if _, ok := ours[k]; !ok {
@@ -263,16 +265,5 @@ func TestClaimNamesMatchFixtures(t *testing.T) {
 	}
 	if ours["v"] != float64(2) || ours["sts"] != "active" {
 		t.Errorf("v = %v sts = %v, want 2 and active", ours["v"], ours["sts"])
-	}
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("fixture: %v", err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("fixture %s: %v", path, err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,6 +16,8 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	sdksession "github.com/clerk/clerk-sdk-go/v2/session"
 	sdkuser "github.com/clerk/clerk-sdk-go/v2/user"
+
+	"example.com/saas/internal/clerkfixtures"
 )
 
 func fastRetries() []time.Duration {
@@ -26,6 +27,7 @@ func fastRetries() []time.Duration {
 // TestWebhookEventsMatchFixtures makes every kind of change and compares each delivered
 // event with Clerk's example of the same type, key by key.
 func TestWebhookEventsMatchFixtures(t *testing.T) {
+	t.Parallel()
 	rcv := newReceiver(t, 0)
 	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: fastRetries()})
 	ctx := context.Background()
@@ -105,7 +107,7 @@ func TestWebhookEventsMatchFixtures(t *testing.T) {
 				t.Fatalf("no %s event delivered (got types %v)", typ, keysOfEvents(events))
 			}
 			var fixture map[string]any
-			readJSON(t, filepath.Join(fixtures, typ+".json"), &fixture)
+			clerkfixtures.Decode(t, typ+".json", &fixture)
 			ev := events[typ][len(events[typ])-1]
 			if d := diffKeys(keysOf(ev), keysOf(fixture)); d != "" {
 				t.Errorf("event keys: %s", d)
@@ -156,6 +158,7 @@ func signInAndOut(t *testing.T, e *testEnv, email string) {
 }
 
 func TestWebhookRetriesWithSameID(t *testing.T) {
+	t.Parallel()
 	rcv := newReceiver(t, 2)
 	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: fastRetries()})
 	if _, err := sdkuser.NewClient(e.sdk()).Create(context.Background(), &sdkuser.CreateParams{EmailAddresses: &[]string{"r@example.com"}}); err != nil {
@@ -189,6 +192,7 @@ func TestWebhookRetriesWithSameID(t *testing.T) {
 }
 
 func TestWebhookGivesUpAfterSchedule(t *testing.T) {
+	t.Parallel()
 	rcv := newReceiver(t, 100)
 	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: fastRetries()})
 	if _, err := sdkuser.NewClient(e.sdk()).Create(context.Background(), &sdkuser.CreateParams{EmailAddresses: &[]string{"x@example.com"}}); err != nil {
@@ -203,6 +207,7 @@ func TestWebhookGivesUpAfterSchedule(t *testing.T) {
 
 // A failing message holds back later messages of the same object only.
 func TestWebhookOrderPerObject(t *testing.T) {
+	t.Parallel()
 	rcv := newReceiver(t, 1)
 	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: []time.Duration{0, 300 * time.Millisecond}})
 	ctx := context.Background()
@@ -238,6 +243,7 @@ func TestWebhookOrderPerObject(t *testing.T) {
 }
 
 func TestDeliverSeed(t *testing.T) {
+	t.Parallel()
 	rcv := newReceiver(t, 0)
 	e := newEnv(t, Config{WebhookURL: rcv.srv.URL, RetrySchedule: fastRetries()})
 	if d := e.s.Deliveries(); len(d) != 0 {

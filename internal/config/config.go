@@ -21,10 +21,14 @@ const (
 	EnvProduction  = "production"
 )
 
-// Config is every setting of DESIGN.md section 5, parsed and defaulted.
+// Config is every setting .env.example documents, parsed and defaulted.
 type Config struct {
-	Env           string
-	Port          int
+	Env  string
+	Port int
+	// BindAddr is the interface the app listens on: 127.0.0.1 in
+	// development (the emulator's webhook secret is public), every interface
+	// in production. BIND_ADDR sets it on purpose.
+	BindAddr      string
 	BaseURL       *url.URL
 	DatabaseURL   string
 	TenantRole    string
@@ -33,6 +37,9 @@ type Config struct {
 	// per-run key is used (development only): sessions do not survive a restart.
 	SessionSecretGenerated bool
 	MetricsAddr            string
+	// MetricsAddrDefault is true when METRICS_ADDR was unset and the
+	// development default is used: a taken port then only costs /metrics.
+	MetricsAddrDefault bool
 	// SessionMaxAge bounds how long the app's own session cookie lets a page
 	// through without a fresh Clerk token.
 	SessionMaxAge time.Duration
@@ -92,6 +99,9 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	var err error
 	if c.Port, err = parsePort(getenv("PORT")); err != nil {
+		return nil, err
+	}
+	if c.BindAddr, err = c.parseBindAddr(getenv("BIND_ADDR")); err != nil {
 		return nil, err
 	}
 	if c.BaseURL, err = parseBaseURL(getenv("BASE_URL"), c.Port); err != nil {
@@ -171,6 +181,31 @@ func (c *Config) ValidateServe() error {
 // Frontend or Backend API), so the app can say so loudly.
 func (c *Config) UsesEmulator() bool {
 	return isLoopbackURL(c.Clerk.FrontendAPIURL) || isLoopbackURL(c.Clerk.APIURL)
+}
+
+// parseBindAddr defaults to loopback in development, so a laptop on a shared
+// network does not serve the app (and accept webhooks signed with the
+// emulator's public secret) to its neighbours.
+func (c *Config) parseBindAddr(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		if c.Production() {
+			return "", nil
+		}
+		return "127.0.0.1", nil
+	}
+	if v == "*" || v == "0.0.0.0" || v == "::" {
+		return "", nil
+	}
+	if strings.ContainsAny(v, ":/ ") && net.ParseIP(v) == nil {
+		return "", bad("BIND_ADDR", "must be an IP address or host name to listen on (\"0.0.0.0\" for every interface), got %q", v)
+	}
+	return v, nil
+}
+
+// ListenAddr is the host:port the app listens on.
+func (c *Config) ListenAddr() string {
+	return net.JoinHostPort(c.BindAddr, strconv.Itoa(c.Port))
 }
 
 func parsePort(v string) (int, error) {
@@ -267,6 +302,7 @@ func (c *Config) loadMetricsAddr(getenv Getenv) error {
 	c.MetricsAddr = getenv("METRICS_ADDR")
 	if c.MetricsAddr == "" && !c.Production() {
 		c.MetricsAddr = "127.0.0.1:9090"
+		c.MetricsAddrDefault = true
 	}
 	if c.MetricsAddr == "" || c.MetricsAddr == "off" {
 		c.MetricsAddr = ""

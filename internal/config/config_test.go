@@ -47,6 +47,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"webhook secret prefix", map[string]string{"CLERK_WEBHOOK_SIGNING_SECRET": "secret"}, "CLERK_WEBHOOK_SIGNING_SECRET"},
 		{"authorized party not origin", map[string]string{"CLERK_AUTHORIZED_PARTIES": "https://a.example.com/path"}, "CLERK_AUTHORIZED_PARTIES"},
 		{"metrics addr", map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		{"bind addr with a port", map[string]string{"BIND_ADDR": "127.0.0.1:8080"}, "BIND_ADDR"},
+		{"bind addr not a host", map[string]string{"BIND_ADDR": "http://x"}, "BIND_ADDR"},
 		{"db max conns zero", map[string]string{"DB_MAX_CONNS": "0"}, "DB_MAX_CONNS"},
 		{"max in flight negative", map[string]string{"MAX_IN_FLIGHT": "-1"}, "MAX_IN_FLIGHT"},
 		{"max in flight not a number", map[string]string{"MAX_IN_FLIGHT": "many"}, "MAX_IN_FLIGHT"},
@@ -63,6 +65,40 @@ func TestLoadRejectsBadValues(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans several lines: %q", err)
+			}
+		})
+	}
+}
+
+// TestListenAddress: development listens on loopback only (the emulator's
+// webhook secret is public), production on every interface, and BIND_ADDR
+// chooses on purpose. The metrics default is marked so a taken port only
+// costs /metrics.
+func TestListenAddress(t *testing.T) {
+	prod := map[string]string{"APP_ENV": "production", "SESSION_SECRET": strings.Repeat("s", 32)}
+	tests := []struct {
+		name               string
+		env                map[string]string
+		wantListen         string
+		wantMetrics        string
+		wantMetricsDefault bool
+	}{
+		{"development", map[string]string{"PORT": "8181"}, "127.0.0.1:8181", "127.0.0.1:9090", true},
+		{"development opened on purpose", map[string]string{"BIND_ADDR": "0.0.0.0"}, ":8080", "127.0.0.1:9090", true},
+		{"development on one interface", map[string]string{"BIND_ADDR": "::1", "METRICS_ADDR": "127.0.0.1:9191"}, "[::1]:8080", "127.0.0.1:9191", false},
+		{"production", prod, ":8080", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got := c.ListenAddr(); got != tt.wantListen {
+				t.Errorf("ListenAddr = %q, want %q", got, tt.wantListen)
+			}
+			if c.MetricsAddr != tt.wantMetrics || c.MetricsAddrDefault != tt.wantMetricsDefault {
+				t.Errorf("MetricsAddr = %q (default %v), want %q (default %v)", c.MetricsAddr, c.MetricsAddrDefault, tt.wantMetrics, tt.wantMetricsDefault)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestMigrationsUpDownUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := testenv.EmptyDatabase(t)
 	m, err := database.NewMigrator(dbURL, testenv.TenantRole)
@@ -48,6 +49,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 }
 
 func TestTenantRoleExistsAndIsUsable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := testenv.NewDatabase(t)
 	conn, err := pgx.Connect(ctx, dbURL)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRawValuesNotLogged(t *testing.T) {
+	t.Parallel()
 	url := testenv.NewDatabase(t)
 	var buf bytes.Buffer
 	db, err := database.Open(context.Background(), url, database.PoolConfig{MaxOpen: 2, MaxIdle: 2, MaxLifetime: time.Hour, MaxIdleTime: time.Minute}, slog.New(slog.NewTextHandler(&buf, nil)))

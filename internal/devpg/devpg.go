@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,40 +43,99 @@ var ErrNoBinaries = errors.New("no PostgreSQL server binaries (initdb, pg_ctl) o
 	"install them (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL / TEST_DATABASE_URL")
 
 // Ensure makes sure the cluster exists and is running, initialising it on
-// first use. It is safe to call from several processes at once (a file lock
-// serialises them) and returns quickly when the cluster already runs.
-func Ensure(ctx context.Context, c Cluster) error {
-	if reachable(c.Port) {
-		return nil
+// first use, and returns it with the port it listens on. It is safe to call
+// from several processes at once (a file lock serialises them) and returns
+// quickly when the cluster already runs. When the default port is taken by
+// another server (another checkout's cluster, say), the cluster starts on a
+// free port, recorded beside the data directory for later runs.
+func Ensure(ctx context.Context, c Cluster) (Cluster, error) {
+	if Running(c) {
+		return c, nil
 	}
 	bin, err := findBinDir()
 	if err != nil {
-		return err
+		return c, err
 	}
 	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(c.Dir), err)
+		return c, fmt.Errorf("create %s: %w", filepath.Dir(c.Dir), err)
 	}
 	unlock, err := lockFile(c.Dir + ".lock")
 	if err != nil {
-		return err
+		return c, err
 	}
 	defer unlock()
-	if reachable(c.Port) { // another process started it while we waited
-		return nil
+	c.Port = recordedPort(c.Dir, c.Port) // another process may have chosen one while we waited
+	if Running(c) {
+		return c, nil
+	}
+	if reachable(c.Port) {
+		if c.Port, err = choosePort(c.Dir); err != nil {
+			return c, err
+		}
 	}
 	cred, err := runAs(c.Dir)
 	if err != nil {
-		return err
+		return c, err
 	}
-	if c.Dir, err = serverDir(c.Dir, cred); err != nil {
-		return err
+	server := c
+	if server.Dir, err = serverDir(c.Dir, cred); err != nil {
+		return c, err
 	}
-	if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		if err := initdb(ctx, bin, c.Dir, cred); err != nil {
-			return err
+	if _, err := os.Stat(filepath.Join(server.Dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		if err := initdb(ctx, bin, server.Dir, cred); err != nil {
+			return c, err
 		}
 	}
-	return start(ctx, bin, c, cred)
+	return c, start(ctx, bin, server, cred)
+}
+
+// Running reports whether this cluster (not just any server on its port)
+// is up: its postmaster.pid names a live process listening on c.Port.
+func Running(c Cluster) bool {
+	b, err := os.ReadFile(filepath.Join(c.Dir, "postmaster.pid"))
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false // a stale file left by a crash
+	}
+	return strings.TrimSpace(lines[3]) == strconv.Itoa(c.Port) && reachable(c.Port)
+}
+
+// portFile records the port of a cluster that could not use DefaultPort.
+func portFile(dir string) string { return dir + ".port" }
+
+// recordedPort is the port recorded for the cluster in dir, or fallback.
+func recordedPort(dir string, fallback int) int {
+	b, err := os.ReadFile(portFile(dir))
+	if err != nil {
+		return fallback
+	}
+	p, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || p <= 0 || p > 65535 {
+		return fallback
+	}
+	return p
+}
+
+// choosePort picks a free port for the cluster in dir and records it.
+func choosePort(dir string) (int, error) {
+	p, err := FreePort()
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(portFile(dir), []byte(strconv.Itoa(p)+"\n"), 0o644); err != nil {
+		return 0, fmt.Errorf("record the local cluster's port: %w", err)
+	}
+	return p, nil
 }
 
 // serverDir is where the server keeps its files. As root the server runs as
@@ -128,9 +188,6 @@ func Stop(ctx context.Context, c Cluster) error {
 	}
 	return run(ctx, cred, filepath.Join(bin, "pg_ctl"), "-D", c.Dir, "-m", "fast", "-w", "stop")
 }
-
-// Reachable reports whether something accepts connections on the port.
-func Reachable(port int) bool { return reachable(port) }
 
 func reachable(port int) bool {
 	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 300*time.Millisecond)

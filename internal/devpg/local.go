@@ -32,9 +32,11 @@ func RepoRoot() (string, error) {
 }
 
 // Local is the project-local cluster of the repository at root, the one
-// `make run` and `make test` use.
+// `make run` and `make test` use: DefaultPort, unless Ensure had to choose
+// another because a second checkout's cluster holds it.
 func Local(root string) Cluster {
-	return Cluster{Dir: filepath.Join(root, ".data", "postgres"), Port: DefaultPort}
+	dir := filepath.Join(root, ".data", "postgres")
+	return Cluster{Dir: dir, Port: recordedPort(dir, DefaultPort)}
 }
 
 // Server returns the admin URL of the Postgres server to use: configured
@@ -48,10 +50,10 @@ func Server(ctx context.Context, configured string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c := Local(root)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	if err := Ensure(ctx, c); err != nil {
+	c, err := Ensure(ctx, Local(root))
+	if err != nil {
 		return "", fmt.Errorf("start the local Postgres cluster: %w", err)
 	}
 	return c.URL("postgres"), nil

@@ -18,6 +18,7 @@ import (
 // an organization, invite a member) answer a friendly error without
 // internals and write nothing; sign-out still signs out, locally.
 func TestClerkDown(t *testing.T) {
+	t.Parallel()
 	clerk := newClerkSwitch(t)
 	s := apptest.StartSynced(t, apptest.Options{Env: map[string]string{
 		"CLERK_API_URL":          clerk.URL() + "/v1",

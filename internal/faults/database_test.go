@@ -27,6 +27,7 @@ import (
 // The start-up case (database down when the app starts) is
 // internal/app TestDatabaseDownAtStartRecovers.
 func TestDatabaseLostMidRequest(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
 	_, token := s.Session(t, apptest.Alice, apptest.Acme)
 	_, browser := s.SignedIn(t, "alice@example.com")

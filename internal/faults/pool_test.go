@@ -13,6 +13,7 @@ import (
 // again. (With the listener's connection taken from the pool, they waited
 // out the request deadline and failed.)
 func TestPoolOfOneConnection(t *testing.T) {
+	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{Env: map[string]string{"DB_MAX_CONNS": "1"}})
 	_, token := s.Session(t, apptest.Alice, apptest.Acme)
 	follow, _ := s.SignedIn(t, "alice@example.com")

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,7 +22,7 @@ import (
 	svix "github.com/svix/svix-webhooks/go"
 
 	"example.com/saas/internal/apptest"
-	"example.com/saas/internal/devpg"
+	"example.com/saas/internal/repotest"
 )
 
 // TestSIGTERMUnderLoad runs the built binary as a real process, drives it
@@ -181,23 +180,15 @@ type binary struct {
 	logs   *apptest.SyncBuffer
 }
 
-// startBinary builds the app with go build and starts it against the
+// startBinary builds the app (with the test binary's flags, so only the
+// link is new work) and starts it against the
 // stack's database and emulator, with the settings apptest gives the
 // in-process app (rate limits off: the load comes from one address and
 // one user).
 func startBinary(t *testing.T, s *apptest.Stack) *binary {
 	t.Helper()
-	root, err := devpg.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := repotest.Build(t, ".")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "saas")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

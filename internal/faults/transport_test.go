@@ -41,6 +41,7 @@ func TestSlowClientIsCutOff(t *testing.T) {
 // Clerk session is Secure, HttpOnly and SameSite=Lax, and responses carry
 // HSTS.
 func TestHTTPSSessionCookiesAreSecure(t *testing.T) {
+	t.Parallel()
 	// The public URL is https; the test talks to the app's own listener,
 	// as the TLS-terminating proxy would.
 	s := apptest.StartSynced(t, apptest.Options{Env: map[string]string{"BASE_URL": "https://app.example.test"}})

@@ -61,6 +61,7 @@ func count(t *testing.T, db *gorm.DB, query string) int {
 }
 
 func TestReconcileFromEmulator(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, _ := testenv.DB(t)
 	_, c := emulator(t, nil, nil)
@@ -151,6 +152,7 @@ func TestReconcileFromEmulator(t *testing.T) {
 }
 
 func TestReconcileRetriesRateLimits(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	var limited atomic.Int32
 	_, c := emulator(t, nil, func(next http.Handler) http.Handler {
@@ -173,6 +175,7 @@ func TestReconcileRetriesRateLimits(t *testing.T) {
 }
 
 func TestReconcileGivesUpAfterBoundedRetries(t *testing.T) {
+	t.Parallel()
 	db, _ := testenv.DB(t)
 	var calls atomic.Int32
 	_, c := emulator(t, nil, func(http.Handler) http.Handler {
@@ -193,6 +196,7 @@ func TestReconcileGivesUpAfterBoundedRetries(t *testing.T) {
 }
 
 func TestReconcileKeepsLocalRowsWhenClerkListsNone(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, _ := testenv.DB(t)
 	_, full := emulator(t, nil, nil)
@@ -213,6 +217,7 @@ func TestReconcileKeepsLocalRowsWhenClerkListsNone(t *testing.T) {
 // handler while changing things through the Backend API, then reconciles:
 // webhooks alone must have left nothing to repair.
 func TestWebhooksAndReconcileAgree(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, _ := testenv.DB(t)
 	wh, err := handlers.NewWebhookHandler(db, clerkdev.DefaultWebhookSecret, nil, nil)

@@ -33,7 +33,7 @@ func startPgBouncer(t *testing.T, directURL string) string {
 		bin = "/usr/sbin/pgbouncer"
 	}
 	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("pgbouncer is not installed (apt-get install pgbouncer; .ci/run does): %v", err)
+		t.Fatalf("pgbouncer is not installed; the tests need it (see the README's prerequisites: apt-get install postgresql pgbouncer chromium git make): %v", err)
 	}
 	u, err := url.Parse(directURL)
 	if err != nil {
@@ -104,6 +104,7 @@ pidfile = %s
 // rows. PgBouncer before 1.21 cannot keep named prepared statements in this
 // mode, hence default_query_exec_mode=exec.
 func TestThroughPgBouncerTransactionPooling(t *testing.T) {
+	t.Parallel()
 	var bouncer string
 	s := apptest.Start(t, apptest.Options{DatabaseURL: func(direct string) string {
 		bouncer = startPgBouncer(t, direct)

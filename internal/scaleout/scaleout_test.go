@@ -40,6 +40,7 @@ func get(t *testing.T, base, path, token string) (int, string) {
 }
 
 func TestTwoInstancesShareOnlyPostgres(t *testing.T) {
+	t.Parallel()
 	s := apptest.Start(t, apptest.Options{})
 	s.WaitForWebhooks(t)
 	a, b := s.URL, s.StartInstance(t, nil)
