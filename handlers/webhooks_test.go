@@ -118,6 +118,14 @@ func (k *hook) counts() map[string]int {
 	return out
 }
 
+// empty truncates every synced table (and what references them).
+func (k *hook) empty() {
+	k.t.Helper()
+	if err := k.db.Exec("TRUNCATE " + strings.Join(syncTables, ", ") + " CASCADE").Error; err != nil {
+		k.t.Fatal(err)
+	}
+}
+
 func (k *hook) wantNothingWritten() {
 	k.t.Helper()
 	for table, n := range k.counts() {
@@ -189,12 +197,16 @@ func eventFixtures(t *testing.T) []string {
 	return out
 }
 
+// TestWebhookAcceptsEveryFixture applies each of Clerk's example events to
+// empty synced tables: one database, emptied before each fixture (a clone
+// per fixture would cost a CREATE DATABASE each).
 func TestWebhookAcceptsEveryFixture(t *testing.T) {
 	t.Parallel()
+	db, _ := testenv.DB(t)
 	for _, name := range eventFixtures(t) {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			k := newHook(t)
+			k := newHookOn(t, db)
+			k.empty()
 			body := fixture(t, name)
 			var ev event
 			if err := json.Unmarshal(body, &ev); err != nil {

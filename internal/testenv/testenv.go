@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
 	"example.com/saas/internal/database"
@@ -31,9 +32,21 @@ import (
 // TenantRole is the tenant role every test database uses.
 const TenantRole = "app_tenant"
 
+// server is the test Postgres server of this process: one admin pool for
+// creating and dropping databases, and the migrated template, built once.
+type server struct {
+	url   string
+	admin *pgxpool.Pool
+	// tpl is the template's name; clone is the CREATE DATABASE suffix
+	// that copies it (FILE_COPY where the server has it: about half the
+	// work of the default WAL_LOG for a database this small).
+	tpl   string
+	clone string
+}
+
 var (
 	serverOnce sync.Once
-	serverURL  string
+	srv        *server
 	serverErr  error
 )
 
@@ -41,19 +54,58 @@ var (
 // database), failing the test when there is none.
 func ServerURL(t testing.TB) string {
 	t.Helper()
-	serverOnce.Do(func() { serverURL, serverErr = findServer() })
+	return testServer(t).url
+}
+
+func testServer(t testing.TB) *server {
+	t.Helper()
+	serverOnce.Do(func() { srv, serverErr = startServer(context.Background()) })
 	if serverErr != nil {
 		t.Fatalf("testenv: no PostgreSQL for tests: %v", serverErr)
 	}
-	return serverURL
+	return srv
 }
 
-func findServer() (string, error) {
-	u, err := devpg.Server(context.Background(), os.Getenv("TEST_DATABASE_URL"))
+func startServer(ctx context.Context) (*server, error) {
+	u, err := devpg.Server(ctx, os.Getenv("TEST_DATABASE_URL"))
 	if err != nil {
-		return "", fmt.Errorf("%w (or set TEST_DATABASE_URL)", err)
+		return nil, fmt.Errorf("%w (or set TEST_DATABASE_URL)", err)
 	}
-	return u, nil
+	admin, err := pgxpool.New(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the test server: %w", err)
+	}
+	s := &server{url: u, admin: admin}
+	var version int
+	if err := admin.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+		admin.Close()
+		return nil, fmt.Errorf("connect to the test server: %w", err)
+	}
+	if version >= 150000 {
+		s.clone = " STRATEGY FILE_COPY"
+	}
+	if s.tpl, err = ensureTemplate(ctx, u); err != nil {
+		admin.Close()
+		return nil, fmt.Errorf("template database: %w", err)
+	}
+	return s, nil
+}
+
+// create makes database name (a clone of the template when clone is set)
+// and drops it when the test ends.
+func (s *server) create(t testing.TB, name string, clone bool) string {
+	t.Helper()
+	sql := "CREATE DATABASE " + name
+	if clone {
+		sql += " TEMPLATE " + s.tpl + s.clone
+	}
+	if _, err := s.admin.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("testenv: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		s.admin.Exec(context.Background(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
+	})
+	return devpg.WithDatabase(s.url, name)
 }
 
 // DB returns a GORM handle on a fresh, migrated database and its URL.
@@ -72,35 +124,14 @@ func DB(t testing.TB) (*gorm.DB, string) {
 // dropped when the test ends.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	admin := ServerURL(t)
-	ctx := context.Background()
-	tpl, err := ensureTemplate(ctx, admin)
-	if err != nil {
-		t.Fatalf("testenv: template database: %v", err)
-	}
-	name := "test_" + randomHex(6)
-	if err := devpg.Exec(ctx, admin, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tpl)); err != nil {
-		t.Fatalf("testenv: clone template: %v", err)
-	}
-	t.Cleanup(func() {
-		devpg.Exec(context.Background(), admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
-	})
-	return devpg.WithDatabase(admin, name)
+	return testServer(t).create(t, "test_"+randomHex(6), true)
 }
 
 // EmptyDatabase creates a database with no migrations applied (for migration
 // tests), dropped when the test ends.
 func EmptyDatabase(t testing.TB) string {
 	t.Helper()
-	admin := ServerURL(t)
-	name := "test_" + randomHex(6)
-	if err := devpg.Exec(context.Background(), admin, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("testenv: create database: %v", err)
-	}
-	t.Cleanup(func() {
-		devpg.Exec(context.Background(), admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
-	})
-	return devpg.WithDatabase(admin, name)
+	return testServer(t).create(t, "test_"+randomHex(6), false)
 }
 
 // ensureTemplate builds the migrated template database once per migration
