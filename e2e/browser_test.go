@@ -83,7 +83,11 @@ func rootBrowser(t *testing.T) context.Context {
 			chromedp.Flag("disable-quic", true),
 			chromedp.Flag("disable-dev-shm-usage", true),
 			chromedp.Flag("disable-extensions", true),
-			chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+			chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,IsolateOrigins,site-per-process,PaintHolding"),
+			// One renderer per tab, not per site: fewer processes for the
+			// two shared cores (the app and the emulator are two sites).
+			chromedp.Flag("disable-site-isolation-trials", true),
+			chromedp.Flag("disable-smooth-scrolling", true),
 			chromedp.Flag("password-store", "basic"),
 			chromedp.Flag("use-mock-keychain", true),
 			chromedp.WindowSize(1280, 800),
