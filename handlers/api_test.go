@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -246,4 +247,33 @@ func TestAPINeedsActiveOrganization(t *testing.T) {
 		code, _ := apiCall(t, s, bob, "GET", "/api/v1/projects", nil, nil)
 		return code == http.StatusNotFound
 	})
+}
+
+// TestMeReportsTheSyncedMembership: /api/v1/me answers with the role and
+// permissions of the synced membership, never the token's claims. Clerk
+// leaves system permissions out of session claims, so the token cannot be
+// the source; and a token claiming more than the membership grants (here
+// bob, a member, signed as an admin with org:sys_memberships:manage) gets
+// only what the membership says.
+func TestMeReportsTheSyncedMembership(t *testing.T) {
+	t.Parallel()
+	s := apptest.StartSynced(t, apptest.Options{})
+	claims := map[string]any{"sub": bobID, "v": 2, "fea": "o:sys_memberships,o:projects",
+		"o": map[string]any{"id": acmeID, "slg": "acme", "rol": "admin", "per": "manage,read", "fpm": "3,3"}}
+	var me struct {
+		Organization struct {
+			ID          string   `json:"id"`
+			Role        string   `json:"role"`
+			Permissions []string `json:"permissions"`
+		} `json:"organization"`
+	}
+	if code, raw := apiCall(t, s, s.SignToken(t, claims), "GET", "/api/v1/me", nil, &me); code != 200 {
+		t.Fatalf("/api/v1/me = %d %s", code, raw)
+	}
+	if me.Organization.ID != acmeID || me.Organization.Role != "org:member" {
+		t.Errorf("organization = %+v, want acme as org:member (the membership's role)", me.Organization)
+	}
+	if slices.Contains(me.Organization.Permissions, "org:sys_memberships:manage") || !slices.Contains(me.Organization.Permissions, "org:projects:read") {
+		t.Errorf("permissions = %v, want the member's (no org:sys_memberships:manage)", me.Organization.Permissions)
+	}
 }

@@ -19,6 +19,10 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
 	q := r.URL.Query()
 	f := models.AuditFilter{ActorID: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")), Cursor: q.Get("cursor"), Limit: 25}
+	if !t.Can(models.PermMembershipsManage) {
+		// As on the members page: invitations are for those who manage them.
+		f.HiddenTargets = []string{"invitation"}
+	}
 	var page models.AuditPage
 	var facets models.AuditFacets
 	err := h.inTenant(r, func(tx *gorm.DB) error {
@@ -26,7 +30,7 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request) {
 		if page, err = models.ListAuditEvents(r.Context(), tx, f); err != nil {
 			return err
 		}
-		facets, err = models.ListAuditFacets(r.Context(), tx)
+		facets, err = models.ListAuditFacets(r.Context(), tx, f.HiddenTargets)
 		return err
 	})
 	if err != nil {

@@ -81,3 +81,39 @@ func TestAuditPage(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditHidesInvitationsFromNonManagers: pending invitations (who was
+// invited, by email) are for members who may manage memberships, on the
+// audit page as on the members page. Bob, a member, sees the rest of the
+// log but not the invitation entries; alice, an admin, sees them.
+func TestAuditHidesInvitationsFromNonManagers(t *testing.T) {
+	t.Parallel()
+	s := apptest.StartSynced(t, apptest.Options{})
+	aliceFollow, aliceNoFollow := s.SignedIn(t, "alice@example.com")
+	bobFollow, _ := s.SignedIn(t, "bob@example.com")
+	if code, _, _ := send(t, s, aliceNoFollow, "POST", "/orgs/acme/members/invitations", url.Values{"email": {"dave@example.com"}, "role": {"org:member"}}); code != http.StatusSeeOther {
+		t.Fatalf("invite dave = %d, want 303", code)
+	}
+	if code, raw := apiCall(t, s, apiToken(t, s, aliceID, acmeID), "POST", "/api/v1/projects", map[string]any{"name": "Visible"}, nil); code != 201 {
+		t.Fatalf("seed project: %d %s", code, raw)
+	}
+	for _, tt := range []struct {
+		who         string
+		c           *http.Client
+		wantInvites bool
+	}{{"alice", aliceFollow, true}, {"bob", bobFollow, false}} {
+		for _, path := range []string{"/orgs/acme/audit", "/orgs/acme/audit?action=member.invited"} {
+			code, body, _ := send(t, s, tt.c, "GET", path, nil)
+			rows := strings.Join(testIDs(t, body, "audit-row"), "\n")
+			if code != 200 {
+				t.Fatalf("%s: %s = %d", tt.who, path, code)
+			}
+			if got := strings.Contains(body, "dave@example.com"); got != tt.wantInvites {
+				t.Errorf("%s: %s shows the invitation = %v, want %v\n%s", tt.who, path, got, tt.wantInvites, rows)
+			}
+			if path == "/orgs/acme/audit" && !strings.Contains(rows, "Visible") {
+				t.Errorf("%s: the project entry is missing:\n%s", tt.who, rows)
+			}
+		}
+	}
+}

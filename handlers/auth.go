@@ -90,7 +90,10 @@ func (h *Handlers) clearClerkCookies(w http.ResponseWriter) {
 }
 
 // apiMe returns the signed-in user from the local table and the token's
-// active organization with its role and permissions.
+// active organization with the role and permissions of the synced
+// membership. Never the token's: Clerk leaves system permissions
+// (org:sys_*) out of session claims, and the app grants only what the
+// membership says.
 func (h *Handlers) apiMe(w http.ResponseWriter, r *http.Request) {
 	id, _ := models.IdentityFrom(r.Context())
 	user := map[string]any{"id": id.UserID}
@@ -104,7 +107,16 @@ func (h *Handlers) apiMe(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := map[string]any{"user": user, "session_id": id.SessionID, "organization": nil}
 	if id.OrgID != "" {
-		resp["organization"] = map[string]any{"id": id.OrgID, "slug": id.OrgSlug, "role": id.OrgRole, "permissions": nonNil(id.OrgPermissions)}
+		org := map[string]any{"id": id.OrgID, "slug": id.OrgSlug, "role": "", "permissions": []string{}}
+		t, err := h.tenantByOrg(r.Context(), id.OrgID, id.UserID)
+		switch {
+		case err == nil:
+			org["slug"], org["role"], org["permissions"] = t.Slug, t.Role, nonNil(t.Permissions)
+		case !errors.Is(err, models.ErrNotFound):
+			h.renderError(w, r, err)
+			return
+		}
+		resp["organization"] = org
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -46,6 +46,9 @@ type Handlers struct {
 	Directory *models.Directory
 	// Revocations learns at once the sessions this instance signs out.
 	Revocations *models.Revocations
+	// Memberships reads from Clerk a membership a token names that the
+	// local tables lack (nil: a miss is a miss).
+	Memberships *MembershipReadThrough
 
 	// pageBuffers holds rendered pages' buffers between requests.
 	pageBuffers sync.Pool

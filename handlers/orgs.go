@@ -23,12 +23,31 @@ const maxFormBytes = 64 << 10
 
 // tenantBySlug resolves a page's organization for middleware.RequireOrgMember.
 func (h *Handlers) tenantBySlug(ctx context.Context, slug, userID string) (models.Tenant, error) {
-	return h.Directory.TenantForSlug(ctx, slug, userID)
+	t, err := h.Directory.TenantForSlug(ctx, slug, userID)
+	if !errors.Is(err, models.ErrNotFound) {
+		return t, err
+	}
+	// The session token names this organization as active: its membership
+	// may not have reached the local tables yet.
+	if id, ok := models.IdentityFrom(ctx); ok && id.OrgID != "" && id.OrgSlug == slug && h.readThrough(ctx, id.OrgID, userID) {
+		return h.Directory.TenantForSlug(ctx, slug, userID)
+	}
+	return t, err
 }
 
 // tenantByOrg resolves the API's active organization for middleware.RequireActiveOrg.
 func (h *Handlers) tenantByOrg(ctx context.Context, orgID, userID string) (models.Tenant, error) {
-	return h.Directory.TenantForOrg(ctx, orgID, userID)
+	t, err := h.Directory.TenantForOrg(ctx, orgID, userID)
+	if errors.Is(err, models.ErrNotFound) && h.readThrough(ctx, orgID, userID) {
+		return h.Directory.TenantForOrg(ctx, orgID, userID)
+	}
+	return t, err
+}
+
+// readThrough asks Clerk for a membership the local tables lack (only on a
+// miss: a synced membership costs no Clerk call).
+func (h *Handlers) readThrough(ctx context.Context, orgID, userID string) bool {
+	return h.Memberships != nil && h.Memberships.Fetch(ctx, orgID, userID)
 }
 
 // inTenant runs fn in the request tenant's transaction (row-level security

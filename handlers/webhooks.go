@@ -87,8 +87,9 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, "", http.StatusBadRequest, "bad_body", "The request body could not be read.", err)
 		return
 	}
-	// The signature is checked before anything in the body is trusted or parsed.
-	if err := h.wh.Verify(body, r.Header); err != nil {
+	// The signature is checked before anything in the body is trusted or
+	// parsed, with exactly the header set the delivery id is taken from.
+	if err := h.wh.Verify(body, deliveryOf(r.Header).signedHeaders()); err != nil {
 		h.reject(w, r, "", http.StatusUnauthorized, "bad_signature", "The webhook signature is missing, invalid or too old.", err)
 		return
 	}
@@ -163,11 +164,28 @@ func (h *WebhookHandler) reject(w http.ResponseWriter, r *http.Request, typ stri
 	writeJSONError(w, status, code, message)
 }
 
-// svixID is the delivery's message id (Svix's branded or Standard Webhooks'
-// unbranded header; Verify accepted one of them).
-func svixID(r *http.Request) string {
-	if id := r.Header.Get("svix-id"); id != "" {
-		return id
+// svixID is the delivery's message id, from the header set its signature
+// is checked with.
+func svixID(r *http.Request) string { return deliveryOf(r.Header).id }
+
+// delivery is the id, timestamp and signature of one delivery.
+type delivery struct{ id, timestamp, signature string }
+
+// deliveryOf picks them the way the Svix library does: Svix's branded
+// svix-* set when all three are present, else Standard Webhooks' unbranded
+// webhook-* set. Verifying with only the picked set (signedHeaders) makes
+// the id recorded for the duplicate check the one the signature covers: a
+// resend with a made-up svix-id beside the original webhook-* headers
+// stays a duplicate.
+func deliveryOf(h http.Header) delivery {
+	d := delivery{h.Get("svix-id"), h.Get("svix-timestamp"), h.Get("svix-signature")}
+	if d.id == "" || d.timestamp == "" || d.signature == "" {
+		d = delivery{h.Get("webhook-id"), h.Get("webhook-timestamp"), h.Get("webhook-signature")}
 	}
-	return r.Header.Get("webhook-id")
+	return d
+}
+
+// signedHeaders is the delivery as the headers Verify reads.
+func (d delivery) signedHeaders() http.Header {
+	return http.Header{"Svix-Id": {d.id}, "Svix-Timestamp": {d.timestamp}, "Svix-Signature": {d.signature}}
 }

@@ -715,3 +715,45 @@ func TestRevocationAppliesOnCommit(t *testing.T) {
 		t.Error("session.created revoked its session")
 	}
 }
+
+// TestReplayWithSwappedIDHeadersIsDuplicate: a captured delivery signed
+// with the unbranded webhook-* headers, resent with a made-up svix-id (and
+// no other svix-* header), is verified with the webhook-* set; its id must
+// come from that same set, so the resend is a duplicate, not a new event.
+func TestReplayWithSwappedIDHeadersIsDuplicate(t *testing.T) {
+	t.Parallel()
+	k := newHook(t)
+	body := fixture(t, "user.created.json")
+	signed := k.signed("msg_original", time.Now(), body)
+	unbranded := func(extra map[string]string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/webhooks/clerk", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		for _, h := range []string{"id", "timestamp", "signature"} {
+			r.Header.Set("webhook-"+h, signed.Header.Get("svix-"+h))
+		}
+		for name, v := range extra {
+			r.Header.Set(name, v)
+		}
+		return r
+	}
+	outcome := func(r *http.Request) string {
+		w := k.serve(r)
+		var resp struct {
+			Status string `json:"status"`
+		}
+		json.Unmarshal(w.Body.Bytes(), &resp)
+		return fmt.Sprintf("%d %s", w.Code, resp.Status)
+	}
+	if got := outcome(unbranded(nil)); got != "200 applied" {
+		t.Fatalf("original delivery = %s, want 200 applied", got)
+	}
+	for i := range 3 {
+		replay := unbranded(map[string]string{"svix-id": fmt.Sprintf("msg_forged_%d", i)})
+		if got := outcome(replay); got != "200 duplicate" {
+			t.Errorf("replay %d with a made-up svix-id = %s, want 200 duplicate", i, got)
+		}
+	}
+	if n := k.counts()["webhook_events"]; n != 1 {
+		t.Errorf("webhook_events has %d rows, want 1", n)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -312,11 +311,7 @@ func identityFrom(c *clerk.SessionClaims, source string) models.Identity {
 		SessionID: c.SessionID,
 		OrgID:     c.ActiveOrganizationID,
 		OrgSlug:   c.ActiveOrganizationSlug,
-		OrgRole:   c.ActiveOrganizationRole,
-		// Clipped: the claims are shared through the verified-token cache,
-		// so an append must never write into their array.
-		OrgPermissions: slices.Clip(c.ActiveOrganizationPermissions),
-		Source:         source,
+		Source:    source,
 	}
 }
 

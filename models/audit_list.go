@@ -15,6 +15,19 @@ type AuditFilter struct {
 	Action  string
 	Limit   int
 	Cursor  string
+	// HiddenTargets are target types the viewer may not see (for example
+	// "invitation" for members who may not manage memberships).
+	HiddenTargets []string
+}
+
+// withoutTargets leaves out the entries about hidden target types.
+func withoutTargets(hidden []string) func(*gorm.DB) *gorm.DB {
+	return func(q *gorm.DB) *gorm.DB {
+		if len(hidden) == 0 {
+			return q
+		}
+		return q.Where("target_type NOT IN ?", hidden)
+	}
 }
 
 // AuditPage is one page of the audit log, newest first.
@@ -28,7 +41,7 @@ type AuditPage struct {
 // the local users table. Run it inside InTenant.
 func ListAuditEvents(ctx context.Context, db *gorm.DB, f AuditFilter) (AuditPage, error) {
 	limit := pageLimit(f.Limit)
-	q := db.WithContext(ctx).Model(&AuditEvent{})
+	q := db.WithContext(ctx).Model(&AuditEvent{}).Scopes(withoutTargets(f.HiddenTargets))
 	if f.ActorID != "" {
 		q = q.Where("actor_user_id = ?", f.ActorID)
 	}
@@ -70,14 +83,15 @@ type AuditFacets struct {
 }
 
 // ListAuditFacets returns the distinct actions and actors of the tenant's
-// audit log. Run it inside InTenant.
-func ListAuditFacets(ctx context.Context, db *gorm.DB) (AuditFacets, error) {
+// audit log, less the hidden target types. Run it inside InTenant.
+func ListAuditFacets(ctx context.Context, db *gorm.DB, hiddenTargets []string) (AuditFacets, error) {
 	var f AuditFacets
-	if err := db.WithContext(ctx).Model(&AuditEvent{}).Distinct("action").Order("action").Pluck("action", &f.Actions).Error; err != nil {
+	log := db.WithContext(ctx).Model(&AuditEvent{}).Scopes(withoutTargets(hiddenTargets)).Session(&gorm.Session{})
+	if err := log.Distinct("action").Order("action").Pluck("action", &f.Actions).Error; err != nil {
 		return f, fmt.Errorf("audit actions: %w", err)
 	}
 	var ids []string
-	if err := db.WithContext(ctx).Model(&AuditEvent{}).Distinct("actor_user_id").Where("actor_user_id <> ''").Pluck("actor_user_id", &ids).Error; err != nil {
+	if err := log.Distinct("actor_user_id").Where("actor_user_id <> ''").Pluck("actor_user_id", &ids).Error; err != nil {
 		return f, fmt.Errorf("audit actors: %w", err)
 	}
 	events := make([]AuditEvent, len(ids))

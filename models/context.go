@@ -15,11 +15,11 @@ const (
 type Identity struct {
 	UserID    string
 	SessionID string
-	// Active organization from the session token, when it has one (API clients).
-	OrgID          string
-	OrgSlug        string
-	OrgRole        string
-	OrgPermissions []string
+	// Active organization from the session token, when it has one (API
+	// clients). Only which organization: the role and permissions come from
+	// the synced membership (Tenant), never from the token's claims.
+	OrgID   string
+	OrgSlug string
 	// Source says how the identity was proven: "bearer", "cookie" or "app_session".
 	Source string
 }

@@ -76,18 +76,23 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	// The listener holds a connection of its own, outside the pool.
 	connectListener := func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, cfg.DatabaseURL) }
 	go models.NewListener(db, connectListener, log, revoked, directory).Run(ctx)
+	clerkClients := newClerkHandlers(cfg)
+	memberships := handlers.NewMembershipReadThrough(db, clerkClients.Memberships, log, metricsReg)
+	memberships.Directory = directory
 	h := &handlers.Handlers{
 		Log:       log,
 		DB:        db,
 		Assets:    assets,
 		Ready:     readiness(db, migrator),
 		Sessions:  store,
-		Clerk:     newClerkHandlers(cfg),
+		Clerk:     clerkClients,
 		BaseURL:   cfg.BaseURL,
 		Webhooks:  webhooks,
 		Directory: directory,
 		// Sign-out refuses the session here at once; NOTIFY tells the rest.
 		Revocations: revoked,
+		// A membership a token names but no webhook has brought yet.
+		Memberships: memberships,
 		// Every tenant transaction runs as this role, so RLS applies.
 		DBTenantRole: cfg.TenantRole,
 	}

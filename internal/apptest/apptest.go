@@ -61,6 +61,10 @@ type Options struct {
 	// DatabaseURL, when set, turns the fresh test database's URL into the
 	// one the app connects with (for example through PgBouncer).
 	DatabaseURL func(direct string) string
+	// NoWebhooks switches the emulator's deliveries off: the app hears of
+	// nothing Clerk does (a webhook endpoint not yet configured, or lost
+	// deliveries).
+	NoWebhooks bool
 }
 
 var (
@@ -88,8 +92,12 @@ func Start(t testing.TB, opts Options) *Stack {
 	port := FreePort(t)
 	s.URL = "http://localhost:" + strconv.Itoa(port)
 
+	webhookURL := s.URL + "/webhooks/clerk"
+	if opts.NoWebhooks {
+		webhookURL = ""
+	}
 	emu, err := clerkdev.New(clerkdev.Config{
-		WebhookURL:    s.URL + "/webhooks/clerk",
+		WebhookURL:    webhookURL,
 		RetrySchedule: []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 2 * time.Second},
 		SigningKey:    signingKey(t),
 	})
