@@ -105,9 +105,13 @@ func (m *MembershipReadThrough) read(ctx context.Context, orgID, userID string) 
 	if len(list.OrganizationMemberships) == 0 {
 		return "not_member"
 	}
-	if err := m.store(ctx, list.OrganizationMemberships[0]); err != nil {
+	stored, err := m.store(ctx, list.OrganizationMemberships[0], orgID, userID)
+	if err != nil {
 		m.log.ErrorContext(ctx, "store membership read from Clerk", slog.String("org_id", orgID), slog.String("user_id", userID), slog.Any("error", err))
 		return "failed"
+	}
+	if !stored {
+		return "not_member" // removed here (a webhook said so): Clerk's copy is older
 	}
 	if m.Directory != nil {
 		m.Directory.Changed()
@@ -116,17 +120,27 @@ func (m *MembershipReadThrough) read(ctx context.Context, orgID, userID string) 
 }
 
 // store applies the Backend API's membership object exactly as an
-// organizationMembership.updated webhook carrying it would be applied.
-func (m *MembershipReadThrough) store(ctx context.Context, membership any) error {
+// organizationMembership.updated webhook carrying it would be applied, and
+// reports whether the membership exists afterwards: the webhook's rules
+// keep a membership removed here removed.
+func (m *MembershipReadThrough) store(ctx context.Context, membership any, orgID, userID string) (bool, error) {
 	raw, err := json.Marshal(membership)
 	if err != nil {
-		return fmt.Errorf("encode membership: %w", err)
+		return false, fmt.Errorf("encode membership: %w", err)
 	}
 	apply, err := eventEffect(webhookEvent{Type: "organizationMembership.updated", Object: "event", Data: raw})
 	if err != nil {
-		return err
+		return false, err
 	}
-	return m.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return apply(ctx, tx) })
+	var exists bool
+	err = m.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := apply(ctx, tx); err != nil {
+			return err
+		}
+		exists, err = models.HasMembership(ctx, tx, orgID, userID)
+		return err
+	})
+	return exists, err
 }
 
 func (m *MembershipReadThrough) refused(key string) bool {

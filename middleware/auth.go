@@ -40,6 +40,9 @@ type Auth struct {
 	APIURL      string
 	SecretKey   string
 	HTTPClient  *http.Client
+	// Nonces redeems handshake nonces with a bound on the Backend API calls
+	// they cost; nil means clerkauth's defaults with APIURL and SecretKey.
+	Nonces *clerkauth.NonceRedeemer
 	// BaseURL is the app's public URL: return URLs are built from it, never
 	// from the Host header.
 	BaseURL *url.URL
@@ -51,6 +54,8 @@ type Auth struct {
 	// RenderError shows the error page when a handshake loops.
 	RenderError func(http.ResponseWriter, *http.Request, error)
 	Now         func() time.Time
+
+	nonce nonceState
 }
 
 // ErrHandshakeLoop is shown when Clerk's handshake keeps redirecting, which
@@ -201,20 +206,25 @@ func (a *Auth) withIdentity(w http.ResponseWriter, r *http.Request, id *models.I
 // the clean URL. It reports whether it answered the request.
 func (a *Auth) resolveHandshake(w http.ResponseWriter, r *http.Request) bool {
 	token, nonce := paramOrCookie(r, clerkauth.ParamHandshake), paramOrCookie(r, clerkauth.ParamHandshakeNonce)
+	if nonce != "" && !handshakeEligible(r) {
+		// Only a page navigation returns from a handshake, and redeeming
+		// costs a Backend API call: anything else leaves the nonce alone
+		// (a production nonce cookie waits for the next page load).
+		nonce = ""
+	}
 	if token == "" && nonce == "" {
 		return false
 	}
 	var directives []string
 	var err error
 	if nonce != "" { // the nonce wins, as in Clerk's SDKs
-		directives, err = clerkauth.RedeemNonce(r.Context(), a.httpClient(), a.APIURL, a.SecretKey, nonce)
-	} else {
-		directives, err = clerkauth.ParseHandshake(r.Context(), a.Verifier.Keys, token)
+		directives, err = a.redeemNonce(r, nonce)
+	} else if directives, err = clerkauth.ParseHandshake(r.Context(), a.Verifier.Keys, token); err != nil {
+		a.refused(r, "handshake", err)
 	}
 	if err != nil {
 		// Not applied; the clean reload starts a new handshake, and the loop
 		// guard ends it if the payloads keep failing.
-		a.refused(r, "handshake", err)
 		directives = nil
 	}
 	for _, d := range directives {
@@ -329,9 +339,10 @@ func bearerToken(r *http.Request) (string, bool) {
 	return strings.TrimSpace(h), true
 }
 
-// handshakeEligible: only a GET page navigation may be redirected away.
+// handshakeEligible: only a GET page navigation may be redirected away
+// (or redeem a handshake nonce), never one for a static asset.
 func handshakeEligible(r *http.Request) bool {
-	if r.Method != http.MethodGet || r.Header.Get("HX-Request") != "" {
+	if r.Method != http.MethodGet || r.Header.Get("HX-Request") != "" || strings.HasPrefix(r.URL.Path, "/static/") {
 		return false
 	}
 	switch r.Header.Get("Sec-Fetch-Dest") {

@@ -158,6 +158,17 @@ RETURNING (xmax = 0)`, map[string]any{
 	return res, nil
 }
 
+// HasMembership reports whether userID is a member of orgID. Deliberately
+// unscoped: webhook sync (and the read-through that reuses it).
+func HasMembership(ctx context.Context, db *gorm.DB, orgID, userID string) (bool, error) {
+	var exists bool
+	err := db.WithContext(ctx).Raw("SELECT EXISTS (SELECT 1 FROM memberships WHERE organization_id = ? AND user_id = ?)", orgID, userID).Scan(&exists).Error
+	if err != nil {
+		return false, fmt.Errorf("membership of %s in %s: %w", userID, orgID, err)
+	}
+	return exists, nil
+}
+
 // lockMembership serializes, until the transaction ends, the writers of
 // userID's membership in orgID. Without it an upsert whose snapshot predates
 // a concurrent removal's commit passes the tombstone check, waits on the

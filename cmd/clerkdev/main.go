@@ -7,6 +7,11 @@
 //	CLERKDEV_WEBHOOK_URL     webhook endpoint, default http://localhost:8080/webhooks/clerk ("" disables)
 //	CLERKDEV_WEBHOOK_SECRET  Svix secret, default clerkdev.DefaultWebhookSecret
 //	CLERKDEV_SEED            path of a seed JSON file (see clerkdev.Seed), default the built-in seed
+//	CLERKDEV_ALLOWED_REDIRECT_ORIGINS
+//	                         comma-separated origins (http://localhost:3000,https://app.example.test)
+//	                         the handshake and hosted pages may redirect to, besides the origin of
+//	                         CLERKDEV_WEBHOOK_URL and the emulator's own; any other redirect_url is
+//	                         refused (400). localhost, 127.0.0.1 and [::1] count as one host.
 package main
 
 import (
@@ -45,10 +50,11 @@ func run(ctx context.Context, lookup func(string) (string, bool), stdout, stderr
 		return fmt.Errorf("CLERKDEV_SECRET_KEY is a live key (sk_live_); the emulator only accepts test keys")
 	}
 	cfg := clerkdev.Config{
-		SecretKey:     key,
-		WebhookURL:    env("CLERKDEV_WEBHOOK_URL", "http://localhost:8080/webhooks/clerk"),
-		WebhookSecret: env("CLERKDEV_WEBHOOK_SECRET", ""),
-		Logger:        slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		SecretKey:              key,
+		WebhookURL:             env("CLERKDEV_WEBHOOK_URL", "http://localhost:8080/webhooks/clerk"),
+		WebhookSecret:          env("CLERKDEV_WEBHOOK_SECRET", ""),
+		AllowedRedirectOrigins: splitList(env("CLERKDEV_ALLOWED_REDIRECT_ORIGINS", "")),
+		Logger:                 slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	if path := env("CLERKDEV_SEED", ""); path != "" {
 		seed, err := clerkdev.LoadSeed(path)
@@ -62,4 +68,15 @@ func run(ctx context.Context, lookup func(string) (string, bool), stdout, stderr
 		addr = "127.0.0.1:8081"
 	}
 	return clerkdev.Run(ctx, addr, cfg, stdout)
+}
+
+// splitList splits a comma-separated setting, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -40,3 +40,25 @@ func TestRunPrintsBanner(t *testing.T) {
 		}
 	}
 }
+
+func TestRunAllowedRedirectOrigins(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	err := run(ctx, lookup(map[string]string{"CLERKDEV_ADDR": "127.0.0.1:0", "CLERKDEV_WEBHOOK_URL": "",
+		"CLERKDEV_ALLOWED_REDIRECT_ORIGINS": " https://app.example.test, http://localhost:3000/ ,"}), &out, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(out.String(), "allowed redirect origins: http://localhost:3000, http://localhost:") ||
+		!strings.Contains(out.String(), ", https://app.example.test\n") {
+		t.Errorf("banner lacks the allowed redirect origins:\n%s", out.String())
+	}
+
+	err = run(ctx, lookup(map[string]string{"CLERKDEV_ADDR": "127.0.0.1:0", "CLERKDEV_WEBHOOK_URL": "",
+		"CLERKDEV_ALLOWED_REDIRECT_ORIGINS": "localhost:3000"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "localhost:3000") {
+		t.Fatalf("run with a bad origin = %v, want an error naming it", err)
+	}
+}

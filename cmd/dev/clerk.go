@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"example.com/saas/internal/clerkdev"
@@ -30,9 +31,16 @@ func ensureClerk(ctx context.Context, lookup func(string) string, vars map[strin
 	if err != nil {
 		return nil, nil, fmt.Errorf("CLERK_EMULATOR_PORT: cannot listen on %s (%v): stop the other process or choose another port", addr, err)
 	}
+	// The hosted pages and the handshake only send the browser back to the app.
+	appPort := portOf(lookup)
+	allowed := []string{"http://localhost:" + appPort, "http://127.0.0.1:" + appPort}
+	if base, err := url.Parse(lookup("BASE_URL")); err == nil && (base.Scheme == "http" || base.Scheme == "https") && base.Host != "" {
+		allowed = append(allowed, base.Scheme+"://"+base.Host)
+	}
 	emu, err := clerkdev.New(clerkdev.Config{
-		WebhookURL: "http://localhost:" + portOf(lookup) + "/webhooks/clerk",
-		Logger:     slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn})).With("component", "clerkdev"),
+		WebhookURL:             "http://localhost:" + appPort + "/webhooks/clerk",
+		AllowedRedirectOrigins: allowed,
+		Logger:                 slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn})).With("component", "clerkdev"),
 	})
 	if err != nil {
 		ln.Close()

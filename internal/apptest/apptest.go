@@ -96,10 +96,17 @@ func Start(t testing.TB, opts Options) *Stack {
 	if opts.NoWebhooks {
 		webhookURL = ""
 	}
+	// The hosted pages and the handshake only redirect to the app's origin
+	// (the emulator's allowed redirect origins), with or without webhooks.
+	allowed := []string{s.URL}
+	if base, err := url.Parse(opts.Env["BASE_URL"]); err == nil && (base.Scheme == "http" || base.Scheme == "https") && base.Host != "" {
+		allowed = append(allowed, base.Scheme+"://"+base.Host)
+	}
 	emu, err := clerkdev.New(clerkdev.Config{
-		WebhookURL:    webhookURL,
-		RetrySchedule: []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 2 * time.Second},
-		SigningKey:    signingKey(t),
+		WebhookURL:             webhookURL,
+		AllowedRedirectOrigins: allowed,
+		RetrySchedule:          []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 2 * time.Second},
+		SigningKey:             signingKey(t),
 	})
 	if err != nil {
 		t.Fatalf("emulator: %v", err)

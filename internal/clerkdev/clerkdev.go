@@ -4,6 +4,27 @@
 // pages, and Svix-signed webhooks.
 //
 // It is for development and tests only. It never talks to clerk.com and refuses live keys.
+//
+// # Allowed redirect origins
+//
+// The handshake (GET /v1/client/handshake) sends the browser back to its redirect_url with
+// the session and the dev-browser token, and the hosted pages send it back with the
+// dev-browser token (__clerk_db_jwt) in the URL. Like Clerk with an instance's allowed
+// redirect origins, the emulator therefore only redirects to origins it knows:
+//
+//   - Config.AllowedRedirectOrigins (cmd/clerkdev: CLERKDEV_ALLOWED_REDIRECT_ORIGINS,
+//     comma-separated), such as "http://localhost:8080";
+//   - the origin of Config.WebhookURL (the app); and
+//   - the emulator's own origin (BaseURL).
+//
+// An origin is scheme://host[:port]: another scheme, port or subdomain is another origin,
+// and default ports are implied. The loopback names localhost, 127.0.0.1 and [::1] count
+// as one host. Any other redirect_url, or one carrying a user name, is refused before
+// anything happens: the handshake answers 400 with Clerk's error envelope (code
+// form_param_value_invalid, meta.param_name "redirect_url"), the hosted pages answer 400
+// with an error page and no form. A redirect_url that is not an absolute http(s) URL
+// (relative, javascript:) is refused as before (form_param_format_invalid). cmd/dev and
+// internal/apptest pass the app's origin.
 package clerkdev
 
 import (
@@ -65,6 +86,11 @@ type Config struct {
 	// SigningKey is the first RSA signing key; nil generates a 2048-bit key.
 	// Tests may share one key to save the generation time.
 	SigningKey *rsa.PrivateKey
+	// AllowedRedirectOrigins are the origins ("http://localhost:8080") the handshake and
+	// the hosted pages may send the browser back to, as Clerk's allowed redirect origins.
+	// The origin of WebhookURL and the emulator's own origin are always allowed; any
+	// other redirect_url is refused with 400. localhost, 127.0.0.1 and [::1] are one host.
+	AllowedRedirectOrigins []string
 }
 
 // Server is one emulated Clerk instance. Create it with New.
@@ -75,6 +101,9 @@ type Server struct {
 	queue   *webhookQueue
 	handler http.Handler
 	tmpl    *template.Template
+	// allowedOrigins holds the origin keys (see originKey) of Config.AllowedRedirectOrigins
+	// and of WebhookURL; read-only after New.
+	allowedOrigins map[string]bool
 
 	mu          sync.Mutex
 	baseURL     string
@@ -140,6 +169,9 @@ func New(cfg Config) (*Server, error) {
 		devBrowsers: map[string]string{},
 		nonces:      map[string][]string{},
 		stats:       map[string]int{},
+	}
+	if err := s.initAllowedOrigins(); err != nil {
+		return nil, err
 	}
 	if err := s.addKey(cfg.SigningKey); err != nil {
 		return nil, err

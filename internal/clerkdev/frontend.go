@@ -108,11 +108,10 @@ func buildDirectives(token string, uat int64, devBrowser, suffix string) []strin
 // the browser back to redirect_url with the signed directives (or a nonce for them).
 func (s *Server) handshake(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	target, ok := absoluteHTTP(q.Get("redirect_url"))
-	if !ok {
-		e := errParamInvalid("redirect_url", "redirect_url must be an absolute http or https URL.")
-		e.Status = http.StatusBadRequest
-		writeAPIError(w, e)
+	target, bad := s.checkRedirect(q.Get("redirect_url"), false)
+	if bad != nil {
+		w.Header().Set("Cache-Control", "no-store")
+		writeAPIError(w, bad.api)
 		return
 	}
 	s.mu.Lock()

@@ -41,6 +41,9 @@ func newEnv(t *testing.T, cfg Config) *testEnv {
 	if cfg.SigningKey == nil {
 		cfg.SigningKey = testKey()
 	}
+	if cfg.AllowedRedirectOrigins == nil {
+		cfg.AllowedRedirectOrigins = []string{"http://localhost:8080"} // the app of appURL
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -37,20 +37,18 @@ func (s *Server) renderPage(w http.ResponseWriter, status int, d pageData) {
 }
 
 // portalRedirect validates an optional redirect_url: "" is fine, otherwise an absolute
-// http(s) URL is required (never javascript: and the like).
-func portalRedirect(raw string) (string, bool) {
-	if raw == "" {
-		return "", true
+// http(s) URL (never javascript: and the like) on an allowed redirect origin.
+func (s *Server) portalRedirect(raw string) (string, *redirectError) {
+	if _, bad := s.checkRedirect(raw, true); bad != nil {
+		return "", bad
 	}
-	if _, ok := absoluteHTTP(raw); !ok {
-		return "", false
-	}
-	return raw, true
+	return raw, nil
 }
 
-func (s *Server) badRedirect(w http.ResponseWriter) {
-	s.renderPage(w, http.StatusBadRequest, pageData{Title: "Invalid redirect", Mode: "done",
-		Error: "redirect_url must be an absolute http or https URL."})
+// badRedirect refuses the request, as Clerk does, without a form, a dev-browser token
+// or a link to the refused URL.
+func (s *Server) badRedirect(w http.ResponseWriter, bad *redirectError) {
+	s.renderPage(w, http.StatusBadRequest, pageData{Title: "Invalid redirect", Mode: "done", Error: bad.page})
 }
 
 func (s *Server) otherLink(path, redirect, db string) string {
@@ -66,9 +64,9 @@ func (s *Server) otherLink(path, redirect, db string) string {
 func (s *Server) showPortal(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		redirect, ok := portalRedirect(q.Get("redirect_url"))
-		if !ok {
-			s.badRedirect(w)
+		redirect, bad := s.portalRedirect(q.Get("redirect_url"))
+		if bad != nil {
+			s.badRedirect(w, bad)
 			return
 		}
 		s.mu.Lock()
@@ -115,9 +113,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	redirect, ok := portalRedirect(r.PostForm.Get("redirect_url"))
-	if !ok {
-		s.badRedirect(w)
+	redirect, bad := s.portalRedirect(r.PostForm.Get("redirect_url"))
+	if bad != nil {
+		s.badRedirect(w, bad)
 		return
 	}
 	identifier := strings.TrimSpace(r.PostForm.Get("identifier"))
@@ -158,9 +156,9 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	redirect, ok := portalRedirect(r.PostForm.Get("redirect_url"))
-	if !ok {
-		s.badRedirect(w)
+	redirect, bad := s.portalRedirect(r.PostForm.Get("redirect_url"))
+	if bad != nil {
+		s.badRedirect(w, bad)
 		return
 	}
 	f := r.PostForm
@@ -200,9 +198,9 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) showSignOut(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	redirect, ok := portalRedirect(q.Get("redirect_url"))
-	if !ok {
-		s.badRedirect(w)
+	redirect, bad := s.portalRedirect(q.Get("redirect_url"))
+	if bad != nil {
+		s.badRedirect(w, bad)
 		return
 	}
 	s.mu.Lock()
@@ -217,9 +215,9 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	redirect, ok := portalRedirect(r.PostForm.Get("redirect_url"))
-	if !ok {
-		s.badRedirect(w)
+	redirect, bad := s.portalRedirect(r.PostForm.Get("redirect_url"))
+	if bad != nil {
+		s.badRedirect(w, bad)
 		return
 	}
 	src := requestInfo(r)

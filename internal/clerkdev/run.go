@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -67,6 +68,7 @@ func PrintBanner(out io.Writer, s *Server, webhookURL string) {
 	fmt.Fprintf(out, "  CLERK_SECRET_KEY=%s\n", s.SecretKey())
 	fmt.Fprintf(out, "  CLERK_WEBHOOK_SIGNING_SECRET=%s\n", s.WebhookSecret())
 	fmt.Fprintf(out, "  webhooks -> %s\n", webhookURL)
+	fmt.Fprintf(out, "  allowed redirect origins: %s\n", strings.Join(s.AllowedRedirectOrigins(), ", "))
 	fmt.Fprintf(out, "  sign in at %s/sign-in with:\n", s.BaseURL())
 	for _, u := range s.SeedAccounts() {
 		fmt.Fprintf(out, "    %-24s %s\n", u.Email, u.Password)
