@@ -50,10 +50,11 @@ func TestInvitedUserJoinsThenLosesAdmin(t *testing.T) {
 	if status := dana.Click(tid("sign-up-form") + " " + tid("submit")); status != 200 {
 		t.Fatalf("sign-up landed on %s with %d", dana.URL(), status)
 	}
-	assertSignedIn(t, dana, email)
-	// The membership reaches the app by webhook (organizationMembership.created).
+	// The user and the membership reach the app by webhook (user.created,
+	// organizationMembership.created); until then the menu says "Signed in".
 	s.WaitForWebhooks(t)
 	dana.Open("/orgs")
+	assertSignedIn(t, dana, email)
 	acme := tid("org-item") + `[href="/orgs/acme"]`
 	if n := dana.Count(acme); n != 1 {
 		t.Fatalf("Dana's organizations = %q, want Acme Inc", dana.Texts(tid("org-item")))

@@ -38,6 +38,10 @@ func TestNewVisitorSignsUpAndGetsToWork(t *testing.T) {
 	if got := tab.Path(); got != "/orgs" {
 		t.Fatalf("after sign-up at %s, want /orgs (a new user has no organization)", got)
 	}
+	// The user reaches the app by webhook (user.created); until then the
+	// menu says "Signed in".
+	s.WaitForWebhooks(t)
+	tab.Open("/orgs")
 	assertSignedIn(t, tab, email)
 	if n := tab.Count(tid("org-item")); n != 0 {
 		t.Errorf("a new user's organization list has %d entries, want 0", n)
