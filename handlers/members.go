@@ -227,19 +227,57 @@ func (h *Handlers) targetMember(r *http.Request) (*models.Member, error) {
 	return models.MemberOf(r.Context(), h.DB, t.OrgID, id)
 }
 
-// lastAdmin reports whether m is the organization's only admin.
-func (h *Handlers) lastAdmin(r *http.Request, m *models.Member) (bool, error) {
-	if models.NormalizeRole(m.Role) != models.RoleAdmin {
-		return false, nil
-	}
-	t, _ := models.TenantFrom(r.Context())
-	n, err := models.CountAdmins(r.Context(), h.DB, t.OrgID)
-	return n <= 1, err
+// errLastAdmin refuses a change that would leave the organization without
+// an admin.
+var errLastAdmin = errors.New("an organization needs an admin")
+
+// adminChange runs change, a role change or removal of the member userID,
+// serialized with every other such change of the organization, on every
+// instance: in one transaction it takes the organization's admin lock
+// (models.LockAdmins), reads the member again under it (ErrNotFound when
+// gone), refuses with errLastAdmin when keep is false for the only admin
+// (keep: the member stays an admin), and then runs change with the
+// transaction and the member as read under the lock. change calls Clerk
+// and then writes with syncAndAuditIn, so the check, the Clerk call and the
+// local write happen under the lock, and the next change's check sees
+// their outcome. The transaction, and its pooled connection, is held
+// across the Clerk call: bounded by the request's deadline (requestTimeout)
+// and the Clerk client's timeout, and only for these rare admin actions.
+// Render the refusal after adminChange returns: the page reads with h.DB.
+func (h *Handlers) adminChange(r *http.Request, userID string, keep bool, change func(tx *gorm.DB, m *models.Member) error) error {
+	ctx := r.Context()
+	t, _ := models.TenantFrom(ctx)
+	ran := false
+	defer func() {
+		if ran {
+			h.Directory.Changed() // after the commit: this instance's next request reads it
+		}
+	}()
+	return h.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := models.LockAdmins(ctx, tx, t.OrgID); err != nil {
+			return err
+		}
+		m, err := models.MemberOf(ctx, tx, t.OrgID, userID)
+		if err != nil {
+			return err
+		}
+		if !keep && models.NormalizeRole(m.Role) == models.RoleAdmin {
+			n, err := models.CountAdmins(ctx, tx, t.OrgID)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return errLastAdmin
+			}
+		}
+		ran = true
+		return change(tx, m)
+	})
 }
 
 // updateMemberRole changes a member's role in Clerk, then the local row at
 // once from Clerk's answer (the webhook then changes nothing). The last
-// admin cannot be demoted.
+// admin cannot be demoted (adminChange).
 func (h *Handlers) updateMemberRole(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		h.renderError(w, r, err)
@@ -262,44 +300,48 @@ func (h *Handlers) updateMemberRole(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, membersURL(t.Slug), http.StatusSeeOther)
 		return
 	}
-	if last, err := h.lastAdmin(r, m); err != nil {
-		h.renderError(w, r, err)
-		return
-	} else if last {
+	var newRole string
+	err = h.adminChange(r, m.UserID, role == models.RoleAdmin, func(tx *gorm.DB, m *models.Member) error {
+		cm, err := h.Clerk.Memberships.Update(r.Context(), &organizationmembership.UpdateParams{OrganizationID: t.OrgID, UserID: m.UserID, Role: clerk.String(role)})
+		if err != nil {
+			return clerkNotFound(err)
+		}
+		newRole = cm.Role
+		perms := models.StringArray(cm.Permissions)
+		if len(perms) == 0 {
+			perms = nil // the role's defaults
+		}
+		local := models.Membership{ID: cm.ID, OrganizationID: t.OrgID, UserID: m.UserID, Role: cm.Role, Permissions: perms}
+		return h.syncAndAuditIn(r, tx, func(tx *gorm.DB) error {
+			_, err := models.ApplyMembership(r.Context(), tx, local, models.Organization{Name: t.Name, Slug: models.NullableText(t.Slug)}, models.User{}, time.UnixMilli(cm.UpdatedAt))
+			return err
+		}, "member.role_changed", "user", m.UserID, fmt.Sprintf("Changed %s's role from %s to %s", name, roleLabel(m.Role), roleLabel(cm.Role)))
+	})
+	if errors.Is(err, errLastAdmin) {
 		msg := name + " is the only admin. Make another member an admin first: an organization needs at least one."
 		h.renderMembers(w, r, http.StatusUnprocessableEntity, membersState{err: msg, rowErrors: map[string]string{m.UserID: msg}})
 		return
 	}
-	cm, err := h.Clerk.Memberships.Update(r.Context(), &organizationmembership.UpdateParams{OrganizationID: t.OrgID, UserID: m.UserID, Role: clerk.String(role)})
-	if err != nil {
-		h.renderError(w, r, clerkNotFound(err))
-		return
-	}
-	perms := models.StringArray(cm.Permissions)
-	if len(perms) == 0 {
-		perms = nil // the role's defaults
-	}
-	local := models.Membership{ID: cm.ID, OrganizationID: t.OrgID, UserID: m.UserID, Role: cm.Role, Permissions: perms}
-	err = h.syncAndAudit(r, func(tx *gorm.DB) error {
-		_, err := models.ApplyMembership(r.Context(), tx, local, models.Organization{Name: t.Name, Slug: models.NullableText(t.Slug)}, models.User{}, time.UnixMilli(cm.UpdatedAt))
-		return err
-	}, "member.role_changed", "user", m.UserID, fmt.Sprintf("Changed %s's role from %s to %s", name, roleLabel(m.Role), roleLabel(cm.Role)))
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	h.Sessions.AddFlash(w, r, "success", name+" is now "+articleRole(cm.Role)+".")
+	h.Sessions.AddFlash(w, r, "success", name+" is now "+articleRole(newRole)+".")
 	http.Redirect(w, r, membersURL(t.Slug), http.StatusSeeOther)
 }
 
 // removeMember removes a member in Clerk, then the local row at once. The
-// last admin cannot be removed; removing someone already gone says so.
+// last admin cannot be removed (adminChange); removing someone already gone
+// says so.
 func (h *Handlers) removeMember(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
-	m, err := h.targetMember(r)
-	if clerkID.MatchString(r.PathValue("userID")) && isNotFound(err) {
+	alreadyRemoved := func() {
 		h.Sessions.AddFlash(w, r, "info", "That member was already removed.")
 		http.Redirect(w, r, membersURL(t.Slug), http.StatusSeeOther)
+	}
+	m, err := h.targetMember(r)
+	if clerkID.MatchString(r.PathValue("userID")) && isNotFound(err) {
+		alreadyRemoved()
 		return
 	}
 	if err != nil {
@@ -307,29 +349,30 @@ func (h *Handlers) removeMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := memberName(m)
-	if last, err := h.lastAdmin(r, m); err != nil {
-		h.renderError(w, r, err)
-		return
-	} else if last {
-		msg := name + " is the only admin and cannot be removed. Make another member an admin first."
-		h.renderMembers(w, r, http.StatusUnprocessableEntity, membersState{err: msg, rowErrors: map[string]string{m.UserID: msg}})
-		return
-	}
-	_, err = h.Clerk.Memberships.Delete(r.Context(), &organizationmembership.DeleteParams{OrganizationID: t.OrgID, UserID: m.UserID})
-	if status, _, _ := clerkStatus(err); err != nil && status != http.StatusNotFound {
-		h.renderError(w, r, err)
-		return
-	}
 	self := m.UserID == t.UserID
 	summary := "Removed " + name
 	if self {
 		summary = name + " left the organization"
 	}
-	err = h.syncAndAudit(r, func(tx *gorm.DB) error {
-		_, err := models.DeleteMembership(r.Context(), tx, m.MembershipID, t.OrgID, m.UserID)
-		return err
-	}, "member.removed", "user", m.UserID, summary)
-	if err != nil {
+	err = h.adminChange(r, m.UserID, false, func(tx *gorm.DB, m *models.Member) error {
+		_, err := h.Clerk.Memberships.Delete(r.Context(), &organizationmembership.DeleteParams{OrganizationID: t.OrgID, UserID: m.UserID})
+		if status, _, _ := clerkStatus(err); err != nil && status != http.StatusNotFound {
+			return err
+		}
+		return h.syncAndAuditIn(r, tx, func(tx *gorm.DB) error {
+			_, err := models.DeleteMembership(r.Context(), tx, m.MembershipID, t.OrgID, m.UserID)
+			return err
+		}, "member.removed", "user", m.UserID, summary)
+	})
+	switch {
+	case errors.Is(err, errLastAdmin):
+		msg := name + " is the only admin and cannot be removed. Make another member an admin first."
+		h.renderMembers(w, r, http.StatusUnprocessableEntity, membersState{err: msg, rowErrors: map[string]string{m.UserID: msg}})
+		return
+	case isNotFound(err): // removed while this request waited for the lock
+		alreadyRemoved()
+		return
+	case err != nil:
 		h.renderError(w, r, err)
 		return
 	}
@@ -346,15 +389,22 @@ func (h *Handlers) removeMember(w http.ResponseWriter, r *http.Request) {
 // may only read the synced tables) and then records the audit event as the
 // tenant (row-level security on), in one transaction: both or neither.
 func (h *Handlers) syncAndAudit(r *http.Request, sync func(tx *gorm.DB) error, action, targetType, targetID, summary string) error {
-	ctx := r.Context()
 	defer h.Directory.Changed() // after the commit: this instance's next request reads it
-	return h.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := sync(tx); err != nil {
-			return err
-		}
-		return models.InTenant(ctx, tx, h.DBTenantRole, func(tx *gorm.DB) error {
-			return models.RecordAudit(ctx, tx, action, targetType, targetID, summary)
-		})
+	return h.DB.WithContext(r.Context()).Transaction(func(tx *gorm.DB) error {
+		return h.syncAndAuditIn(r, tx, sync, action, targetType, targetID, summary)
+	})
+}
+
+// syncAndAuditIn is syncAndAudit in the open transaction tx: the audit
+// event joins it (models.InTenant), so it commits or rolls back with the
+// synced rows, on the same connection.
+func (h *Handlers) syncAndAuditIn(r *http.Request, tx *gorm.DB, sync func(tx *gorm.DB) error, action, targetType, targetID, summary string) error {
+	ctx := r.Context()
+	if err := sync(tx); err != nil {
+		return err
+	}
+	return models.InTenant(ctx, tx, h.DBTenantRole, func(tx *gorm.DB) error {
+		return models.RecordAudit(ctx, tx, action, targetType, targetID, summary)
 	})
 }
 

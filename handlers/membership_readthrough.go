@@ -77,6 +77,11 @@ func (m *MembershipReadThrough) Fetch(ctx context.Context, orgID, userID string)
 		return false
 	}
 	found, _, _ := m.group.Do(key, func() (any, error) {
+		// A read that finished just before this miss joined no flight:
+		// ask the local table again before asking Clerk.
+		if ok, err := models.HasMembership(ctx, m.db, orgID, userID); err == nil && ok {
+			return true, nil
+		}
 		outcome := m.read(context.WithoutCancel(ctx), orgID, userID)
 		m.reads.WithLabelValues(outcome).Inc()
 		if outcome == "not_member" {

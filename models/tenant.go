@@ -246,6 +246,15 @@ var ErrGuardMissing = errors.New("tenant guard not registered on this database h
 // superuser) and sets app.current_org_id, both transaction-local, in one
 // round trip. fn gets the transaction with ctx. Without a tenant it fails
 // with ErrNoTenant; tenantRole must be a validated plain identifier.
+//
+// Given a db inside an open transaction (a *gorm.DB of Transaction or
+// Begin), InTenant joins it instead of opening a second one on another
+// connection: fn's work commits or rolls back with the outer transaction,
+// and needs no second connection (a pool of one would wait for ever). fn
+// then runs under a savepoint with the tenant's role and organization set;
+// when fn fails its work and the settings are rolled back to the savepoint,
+// and when it succeeds the outer transaction's own role and organization
+// setting are restored, so the outer work after InTenant runs as before.
 func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *gorm.DB) error) error {
 	t, ok := TenantFrom(ctx)
 	if !ok {
@@ -256,6 +265,9 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 	}
 	if db.Callback().Query().Get(guardName) == nil {
 		return ErrGuardMissing
+	}
+	if tx, ok := openTx(db); ok {
+		return joinTenant(ctx, db, tx, tenantRole, t.OrgID, fn)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
@@ -268,4 +280,50 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 	tx := db.WithContext(ctx).Session(&gorm.Session{})
 	tx.Statement.ConnPool = tenantBeginner{DB: sqlDB, beginStmt: begin}
 	return tx.Transaction(fn)
+}
+
+// openTx returns db's connection when db is inside an open transaction.
+func openTx(db *gorm.DB) (gorm.ConnPool, bool) {
+	if db.Statement == nil || db.Statement.ConnPool == nil {
+		return nil, false
+	}
+	c, ok := db.Statement.ConnPool.(gorm.TxCommitter)
+	return db.Statement.ConnPool, ok && c != nil
+}
+
+// joinSavepoint is the savepoint of a joined InTenant. Joined InTenants
+// nest strictly, and Postgres resolves a repeated savepoint name to the
+// latest one, so one name serves every level.
+const joinSavepoint = "in_tenant"
+
+// joinTenant is InTenant inside the open transaction conn of db.
+func joinTenant(ctx context.Context, db *gorm.DB, conn gorm.ConnPool, tenantRole, orgID string, fn func(tx *gorm.DB) error) error {
+	if _, err := conn.ExecContext(ctx, "SAVEPOINT "+joinSavepoint); err != nil {
+		return fmt.Errorf("tenant savepoint: %w", err)
+	}
+	// The outer settings are read by the materialized CTE, whose row exists
+	// before the select list sets the tenant's.
+	var prevRole, prevOrg, ignored string
+	err := conn.QueryRowContext(ctx, `
+WITH prev AS MATERIALIZED (
+    SELECT current_setting('role') AS role, coalesce(current_setting('app.current_org_id', true), '') AS org)
+SELECT role, org, set_config('role', $1, true), set_config('app.current_org_id', $2, true) FROM prev`,
+		tenantRole, orgID).Scan(&prevRole, &prevOrg, &ignored, &ignored)
+	if err == nil {
+		err = fn(db.WithContext(ctx))
+	}
+	if err != nil {
+		// Undoes fn's work and the settings; the outer transaction goes on.
+		if _, rbErr := conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+joinSavepoint+"; RELEASE SAVEPOINT "+joinSavepoint); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to the tenant savepoint: %w", rbErr))
+		}
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)`, prevRole, prevOrg); err != nil {
+		return fmt.Errorf("leave the tenant: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "RELEASE SAVEPOINT "+joinSavepoint); err != nil {
+		return fmt.Errorf("release the tenant savepoint: %w", err)
+	}
+	return nil
 }
