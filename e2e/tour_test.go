@@ -21,60 +21,70 @@ type stop struct {
 func TestScreenshotTour(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
-
-	visitor := NewBrowser(t, s.URL, s.EmuURL).Tab()
-	for _, st := range []stop{
-		{name: "landing", path: "/", status: 200, ready: tid("landing")},
-		{name: "hosted-sign-in", path: "/sign-in", status: 200, ready: tid("clerkdev-sign-in")},
-		{name: "hosted-sign-up", path: "/sign-up", status: 200, ready: tid("clerkdev-sign-up")},
-		{name: "404", path: "/no-such-page", status: 404, ready: tid("error-page")},
-	} {
-		visit(t, visitor, st)
-	}
+	// Three people, three browsers, side by side: the tour is the longest
+	// browser test, and each part only reads what it made.
+	t.Run("visitor", func(t *testing.T) {
+		t.Parallel()
+		visitor := NewBrowser(t, s.URL, s.EmuURL).Tab()
+		for _, st := range []stop{
+			{name: "landing", path: "/", status: 200, ready: tid("landing")},
+			{name: "hosted-sign-in", path: "/sign-in", status: 200, ready: tid("clerkdev-sign-in")},
+			{name: "hosted-sign-up", path: "/sign-up", status: 200, ready: tid("clerkdev-sign-up")},
+			{name: "404", path: "/no-such-page", status: 404, ready: tid("error-page")},
+		} {
+			visit(t, visitor, st)
+		}
+	})
 
 	// Alice, admin of Acme, with a project and tasks so lists are not empty.
-	alice := NewBrowser(t, s.URL, s.EmuURL).Tab()
-	signIn(t, alice, "alice@example.com", "/orgs")
-	project := createProject(t, alice, "acme", "Website relaunch", "New look, same great anvils.")
-	addTask(t, alice, "Draft the copy")
-	addTask(t, alice, "Pick a palette")
-	toggleTask(t, alice, "Draft the copy")
-	for _, st := range []stop{
-		{name: "orgs", path: "/orgs", status: 200, ready: tid("org-list")},
-		{name: "dashboard", path: "/orgs/acme", status: 200, ready: tid("dashboard-stats")},
-		{name: "projects", path: "/orgs/acme/projects", status: 200, ready: tid("project-list")},
-		{name: "project", path: project, status: 200, ready: tid("task-list")},
-		{name: "project-new", path: "/orgs/acme/projects/new", status: 200, ready: tid("project-form")},
-		{name: "members", path: "/orgs/acme/members", status: 200, ready: tid("member-list")},
-		{name: "settings", path: "/orgs/acme/settings", status: 200, ready: tid("settings-form")},
-		{name: "audit", path: "/orgs/acme/audit", status: 200, ready: tid("audit-list")},
-		{name: "account", path: "/account", status: 200, ready: tid("account-profile")},
-		{name: "404-org", path: "/orgs/no-such-org", status: 404, ready: tid("error-page")},
-	} {
-		visit(t, alice, st)
-	}
+	t.Run("admin", func(t *testing.T) {
+		t.Parallel()
+		alice := NewBrowser(t, s.URL, s.EmuURL).Tab()
+		signIn(t, alice, "alice@example.com", "/orgs")
+		project := createProject(t, alice, "acme", "Website relaunch", "New look, same great anvils.")
+		addTask(t, alice, "Draft the copy")
+		addTask(t, alice, "Pick a palette")
+		toggleTask(t, alice, "Draft the copy")
+		for _, st := range []stop{
+			{name: "orgs", path: "/orgs", status: 200, ready: tid("org-list")},
+			{name: "dashboard", path: "/orgs/acme", status: 200, ready: tid("dashboard-stats")},
+			{name: "projects", path: "/orgs/acme/projects", status: 200, ready: tid("project-list")},
+			{name: "project", path: project, status: 200, ready: tid("task-list")},
+			{name: "project-new", path: "/orgs/acme/projects/new", status: 200, ready: tid("project-form")},
+			{name: "members", path: "/orgs/acme/members", status: 200, ready: tid("member-list")},
+			{name: "settings", path: "/orgs/acme/settings", status: 200, ready: tid("settings-form")},
+			{name: "audit", path: "/orgs/acme/audit", status: 200, ready: tid("audit-list")},
+			{name: "account", path: "/account", status: 200, ready: tid("account-profile")},
+			{name: "404-org", path: "/orgs/no-such-org", status: 404, ready: tid("error-page")},
+		} {
+			visit(t, alice, st)
+		}
+	})
 
 	// Bob, a member of Acme, may not open its settings.
-	bob := NewBrowser(t, s.URL, s.EmuURL).Tab()
-	signIn(t, bob, "bob@example.com", "/orgs/acme")
-	visit(t, bob, stop{name: "403", path: "/orgs/acme/settings", status: 403, ready: tid("error-page")})
-	if got := bob.Text(tid("error-permission")); got != "org:sys_profile:manage" {
-		t.Errorf("403 page names permission %q, want org:sys_profile:manage", got)
-	}
+	t.Run("member", func(t *testing.T) {
+		t.Parallel()
+		bob := NewBrowser(t, s.URL, s.EmuURL).Tab()
+		signIn(t, bob, "bob@example.com", "/orgs/acme")
+		visit(t, bob, stop{name: "403", path: "/orgs/acme/settings", status: 403, ready: tid("error-page")})
+		if got := bob.Text(tid("error-permission")); got != "org:sys_profile:manage" {
+			t.Errorf("403 page names permission %q, want org:sys_profile:manage", got)
+		}
 
-	// The theme toggle overrides the system scheme and is remembered
-	// (bob's profile, after his screenshots, so it cannot leak into them).
-	bob.Open("/orgs/acme")
-	bob.setScheme("light")
-	light := pageBackground(bob)
-	bob.ClickInPlace(tid("theme-toggle"))
-	if got := Eval[string](bob, `document.documentElement.dataset.theme || ""`); got != "dark" {
-		t.Errorf("after the theme toggle data-theme = %q, want dark", got)
-	}
-	bob.Open("/orgs/acme/projects")
-	if dark := pageBackground(bob); dark == light {
-		t.Errorf("the dark theme kept the light background %s after a reload", light)
-	}
+		// The theme toggle overrides the system scheme and is remembered
+		// (bob's profile, after his screenshots, so it cannot leak into them).
+		bob.Open("/orgs/acme")
+		bob.setScheme("light")
+		light := pageBackground(bob)
+		bob.ClickInPlace(tid("theme-toggle"))
+		if got := Eval[string](bob, `document.documentElement.dataset.theme || ""`); got != "dark" {
+			t.Errorf("after the theme toggle data-theme = %q, want dark", got)
+		}
+		bob.Open("/orgs/acme/projects")
+		if dark := pageBackground(bob); dark == light {
+			t.Errorf("the dark theme kept the light background %s after a reload", light)
+		}
+	})
 }
 
 // pageBackground is the page's computed background color (set on <html>).
