@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -270,9 +271,23 @@ func (h *Handlers) adminChange(r *http.Request, userID string, keep bool, change
 				return errLastAdmin
 			}
 		}
+		if err := stillMayManage(ctx, tx, t); err != nil {
+			return err
+		}
 		ran = true
 		return change(tx, m)
 	})
+}
+
+// stillMayManage re-reads the actor's own membership under the admin lock:
+// a mirror request that went first (another admin demoting or removing this
+// one) may have taken the right the request was admitted with.
+func stillMayManage(ctx context.Context, tx *gorm.DB, t models.Tenant) error {
+	actor, err := models.MemberOf(ctx, tx, t.OrgID, t.UserID)
+	if errors.Is(err, models.ErrNotFound) || err == nil && !(models.Tenant{Role: actor.Role, Permissions: actor.Permissions}).Can(models.PermMembershipsManage) {
+		return &models.PermissionError{Permission: models.PermMembershipsManage}
+	}
+	return err
 }
 
 // updateMemberRole changes a member's role in Clerk, then the local row at

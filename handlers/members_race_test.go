@@ -201,3 +201,57 @@ func TestMemberChangesOnPoolOfOne(t *testing.T) {
 		t.Errorf("audit = %v, want %s", actions, want)
 	}
 }
+
+// TestAdminWhoLostTheRightCannotAct: with a third admin (carol) the
+// last-admin rule never stops anyone, so the second of two mirror demotions
+// must be stopped by the actor's own right, re-read under the lock: alice
+// and bob demote each other at once, and exactly one of them succeeds.
+func TestAdminWhoLostTheRightCannotAct(t *testing.T) {
+	t.Parallel()
+	s := apptest.StartSynced(t, apptest.Options{})
+	_, alice := s.SignedIn(t, "alice@example.com")
+	_, bob := s.SignedIn(t, "bob@example.com")
+	orgs := organization.NewClient(s.ClientConfig())
+	mems := organizationmembership.NewClient(s.ClientConfig())
+	ctx := t.Context()
+	for i := range 10 {
+		slug := fmt.Sprintf("three-admins-%d", i)
+		org, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String(slug), Slug: clerk.String(slug), CreatedBy: clerk.String(aliceID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{bobID, carolID} {
+			if _, err := mems.Create(ctx, &organizationmembership.CreateParams{OrganizationID: org.ID, UserID: clerk.String(id), Role: clerk.String(models.RoleAdmin)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.WaitForWebhooks(t)
+		members := "/orgs/" + slug + "/members"
+		testenv.Eventually(t, "three admins", func() bool {
+			n, err := models.CountAdmins(ctx, s.DB, org.ID)
+			return err == nil && n == 3
+		})
+		codes := make([]int, 2)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for j, r := range []struct {
+			c      *http.Client
+			target string
+		}{{alice, bobID}, {bob, aliceID}} {
+			wg.Go(func() {
+				<-start
+				codes[j], _, _ = post(ctx, s, r.c, members+"/"+r.target+"/role", url.Values{"role": {models.RoleMember}})
+			})
+		}
+		close(start)
+		wg.Wait()
+		n, err := models.CountAdmins(ctx, s.DB, org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(codes)
+		if n != 2 || !slices.Equal(codes, []int{http.StatusSeeOther, http.StatusForbidden}) {
+			t.Errorf("try %d: answers %v, %d admins left; want one 303 and one 403, 2 admins", i, codes, n)
+		}
+	}
+}
