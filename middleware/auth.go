@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
+	"golang.org/x/net/publicsuffix"
 
 	"example.com/saas/internal/clerkauth"
 	"example.com/saas/models"
@@ -230,10 +232,12 @@ func (a *Auth) resolveHandshake(w http.ResponseWriter, r *http.Request) bool {
 	for _, d := range directives {
 		w.Header().Add("Set-Cookie", d)
 	}
-	for _, name := range []string{clerkauth.ParamHandshake, clerkauth.ParamHandshakeNonce} {
-		if _, err := r.Cookie(name); err == nil {
-			http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1})
-		}
+	a.expireHandshakeCookies(w, r)
+	if err != nil && !inQuery(r, clerkauth.ParamHandshake, clerkauth.ParamHandshakeNonce) {
+		// A stale production cookie (or a sibling app's on the same
+		// registrable domain): carry on with the normal checks, as Clerk's
+		// SDK does; reloading would meet the same failure.
+		return false
 	}
 	if err == nil {
 		a.applyHandshakeSession(w, r, clerkauth.SessionFromDirectives(directives))
@@ -241,6 +245,31 @@ func (a *Auth) resolveHandshake(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, clerkauth.StripProtocolParams(a.currentURL(r)), http.StatusTemporaryRedirect)
 	return true
+}
+
+// expireHandshakeCookies expires the handshake cookies the request carried,
+// host-only and, outside development, on the registrable domain where
+// Clerk's Frontend API sets them (a host-only expiry would leave Clerk's).
+func (a *Auth) expireHandshakeCookies(w http.ResponseWriter, r *http.Request) {
+	domain := ""
+	if !a.Development {
+		domain, _ = publicsuffix.EffectiveTLDPlusOne(a.BaseURL.Hostname())
+	}
+	for _, name := range []string{clerkauth.ParamHandshake, clerkauth.ParamHandshakeNonce} {
+		if _, err := r.Cookie(name); err != nil {
+			continue
+		}
+		http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1})
+		if domain != "" {
+			http.SetCookie(w, &http.Cookie{Name: name, Path: "/", Domain: domain, MaxAge: -1})
+		}
+	}
+}
+
+// inQuery reports whether the URL carries any of the parameters.
+func inQuery(r *http.Request, names ...string) bool {
+	q := r.URL.Query()
+	return slices.ContainsFunc(names, q.Has)
 }
 
 // applyHandshakeSession records the handshake's outcome in the app session,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -366,4 +367,33 @@ func findCookie(cs []*http.Cookie, name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// TestFailedHandshakeCookieFallsThrough: in production Clerk sets the
+// handshake cookie on the registrable domain. One that fails must be
+// expired there too (a host-only expiry leaves Clerk's copy, and every
+// request would fail it again), and the request goes on with the normal
+// cookie checks rather than reloading itself, as Clerk's SDK does.
+func TestFailedHandshakeCookieFallsThrough(t *testing.T) {
+	f := newAuthFixture(t)
+	f.auth.Development = false
+	f.auth.BaseURL, _ = url.Parse("https://app.example.com")
+	for _, name := range []string{"__clerk_handshake", "__clerk_handshake_nonce"} {
+		t.Run(name, func(t *testing.T) {
+			f.auth.Nonces = clerkauth.NewNonceRedeemer(func(context.Context, string) ([]string, error) {
+				return nil, errors.New("stale nonce")
+			})
+			rec, id := f.serve(page("/orgs/acme", cookies{name: "stale-or-forged"}))
+			if rec.Code == http.StatusTemporaryRedirect && strings.HasPrefix(rec.Header().Get("Location"), "https://app.example.com/orgs/acme") {
+				t.Fatalf("a failed %s cookie reloads the same page (a loop while the cookie stays)", name)
+			}
+			if id != nil {
+				t.Errorf("signed in as %+v from a failed handshake", id)
+			}
+			got := strings.Join(rec.Header().Values("Set-Cookie"), "\n")
+			if !strings.Contains(got, name+"=; Path=/; Domain=example.com; Max-Age=0") || !strings.Contains(got, name+"=; Path=/; Max-Age=0") {
+				t.Errorf("Set-Cookie = %q, want %s expired host-only and on example.com", got, name)
+			}
+		})
+	}
 }
