@@ -26,14 +26,12 @@ func TestScreenshotTour(t *testing.T) {
 	t.Run("visitor", func(t *testing.T) {
 		t.Parallel()
 		visitor := NewBrowser(t, s.URL, s.EmuURL).Tab()
-		for _, st := range []stop{
-			{name: "landing", path: "/", status: 200, ready: tid("landing")},
-			{name: "hosted-sign-in", path: "/sign-in", status: 200, ready: tid("clerkdev-sign-in")},
-			{name: "hosted-sign-up", path: "/sign-up", status: 200, ready: tid("clerkdev-sign-up")},
-			{name: "404", path: "/no-such-page", status: 404, ready: tid("error-page")},
-		} {
-			visit(t, visitor, st)
-		}
+		visit(t, visitor,
+			stop{name: "landing", path: "/", status: 200, ready: tid("landing")},
+			stop{name: "hosted-sign-in", path: "/sign-in", status: 200, ready: tid("clerkdev-sign-in")},
+			stop{name: "hosted-sign-up", path: "/sign-up", status: 200, ready: tid("clerkdev-sign-up")},
+			stop{name: "404", path: "/no-such-page", status: 404, ready: tid("error-page")},
+		)
 	})
 
 	// Alice, admin of Acme, with a project and tasks so lists are not empty.
@@ -45,20 +43,18 @@ func TestScreenshotTour(t *testing.T) {
 		addTask(t, alice, "Draft the copy")
 		addTask(t, alice, "Pick a palette")
 		toggleTask(t, alice, "Draft the copy")
-		for _, st := range []stop{
-			{name: "orgs", path: "/orgs", status: 200, ready: tid("org-list")},
-			{name: "dashboard", path: "/orgs/acme", status: 200, ready: tid("dashboard-stats")},
-			{name: "projects", path: "/orgs/acme/projects", status: 200, ready: tid("project-list")},
-			{name: "project", path: project, status: 200, ready: tid("task-list")},
-			{name: "project-new", path: "/orgs/acme/projects/new", status: 200, ready: tid("project-form")},
-			{name: "members", path: "/orgs/acme/members", status: 200, ready: tid("member-list")},
-			{name: "settings", path: "/orgs/acme/settings", status: 200, ready: tid("settings-form")},
-			{name: "audit", path: "/orgs/acme/audit", status: 200, ready: tid("audit-list")},
-			{name: "account", path: "/account", status: 200, ready: tid("account-profile")},
-			{name: "404-org", path: "/orgs/no-such-org", status: 404, ready: tid("error-page")},
-		} {
-			visit(t, alice, st)
-		}
+		visit(t, alice,
+			stop{name: "orgs", path: "/orgs", status: 200, ready: tid("org-list")},
+			stop{name: "dashboard", path: "/orgs/acme", status: 200, ready: tid("dashboard-stats")},
+			stop{name: "projects", path: "/orgs/acme/projects", status: 200, ready: tid("project-list")},
+			stop{name: "project", path: project, status: 200, ready: tid("task-list")},
+			stop{name: "project-new", path: "/orgs/acme/projects/new", status: 200, ready: tid("project-form")},
+			stop{name: "members", path: "/orgs/acme/members", status: 200, ready: tid("member-list")},
+			stop{name: "settings", path: "/orgs/acme/settings", status: 200, ready: tid("settings-form")},
+			stop{name: "audit", path: "/orgs/acme/audit", status: 200, ready: tid("audit-list")},
+			stop{name: "account", path: "/account", status: 200, ready: tid("account-profile")},
+			stop{name: "404-org", path: "/orgs/no-such-org", status: 404, ready: tid("error-page")},
+		)
 	})
 
 	// Bob, a member of Acme, may not open its settings.
@@ -92,8 +88,15 @@ func pageBackground(tab *Tab) string {
 	return Eval[string](tab, `getComputedStyle(document.documentElement).backgroundColor`)
 }
 
-// visit opens a tour stop, checks it and takes its screenshots.
-func visit(t *testing.T, tab *Tab, st stop) {
+// visit opens each tour stop in turn, checks it and takes its screenshots.
+func visit(t *testing.T, tab *Tab, stops ...stop) {
+	t.Helper()
+	for _, st := range stops {
+		visitStop(t, tab, st)
+	}
+}
+
+func visitStop(t *testing.T, tab *Tab, st stop) {
 	t.Helper()
 	if st.status != 200 {
 		tab.allowStatus(st.status)

@@ -283,11 +283,18 @@ func (h *Handlers) adminChange(r *http.Request, userID string, keep bool, change
 // a mirror request that went first (another admin demoting or removing this
 // one) may have taken the right the request was admitted with.
 func stillMayManage(ctx context.Context, tx *gorm.DB, t models.Tenant) error {
+	refused := &models.PermissionError{Permission: models.PermMembershipsManage}
 	actor, err := models.MemberOf(ctx, tx, t.OrgID, t.UserID)
-	if errors.Is(err, models.ErrNotFound) || err == nil && !(models.Tenant{Role: actor.Role, Permissions: actor.Permissions}).Can(models.PermMembershipsManage) {
-		return &models.PermissionError{Permission: models.PermMembershipsManage}
+	if errors.Is(err, models.ErrNotFound) {
+		return refused // removed
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if now := (models.Tenant{Role: actor.Role, Permissions: actor.Permissions}); !now.Can(models.PermMembershipsManage) {
+		return refused // demoted
+	}
+	return nil
 }
 
 // updateMemberRole changes a member's role in Clerk, then the local row at

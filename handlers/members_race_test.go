@@ -60,11 +60,29 @@ func post(ctx context.Context, s *apptest.Stack, c *http.Client, path string, fo
 	return resp.StatusCode, string(raw), err
 }
 
+// orgOfAdmins creates, in Clerk, an organization with alice and admins as
+// its admins, and waits until the app has synced it.
+func orgOfAdmins(t *testing.T, s *apptest.Stack, slug string, admins ...string) *clerk.Organization {
+	t.Helper()
+	ctx := t.Context()
+	org, err := organization.NewClient(s.ClientConfig()).Create(ctx, &organization.CreateParams{Name: clerk.String("Org " + slug), Slug: clerk.String(slug), CreatedBy: clerk.String(aliceID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mems := organizationmembership.NewClient(s.ClientConfig())
+	for _, id := range admins {
+		if _, err := mems.Create(ctx, &organizationmembership.CreateParams{OrganizationID: org.ID, UserID: clerk.String(id), Role: clerk.String(models.RoleAdmin)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.WaitForWebhooks(t)
+	return org
+}
+
 func raceAdmins(t *testing.T, action string) {
 	s := apptest.StartSynced(t, apptest.Options{})
 	_, alice := s.SignedIn(t, "alice@example.com")
 	_, bob := s.SignedIn(t, "bob@example.com")
-	orgs := organization.NewClient(s.ClientConfig())
 	mems := organizationmembership.NewClient(s.ClientConfig())
 	ctx := t.Context()
 
@@ -77,14 +95,7 @@ func raceAdmins(t *testing.T, action string) {
 	failures, overlapped := 0, 0
 	for i := range raceTries {
 		slug := fmt.Sprintf("race-%s-%d", action, i)
-		org, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String("Race " + slug), Slug: clerk.String(slug), CreatedBy: clerk.String(aliceID)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := mems.Create(ctx, &organizationmembership.CreateParams{OrganizationID: org.ID, UserID: clerk.String(bobID), Role: clerk.String(models.RoleAdmin)}); err != nil {
-			t.Fatal(err)
-		}
-		s.WaitForWebhooks(t)
+		org := orgOfAdmins(t, s, slug, bobID)
 		members := "/orgs/" + slug + "/members"
 		testenv.Eventually(t, "both admins to open "+members, func() bool {
 			n, err := models.CountAdmins(ctx, s.DB, org.ID)
@@ -211,21 +222,10 @@ func TestAdminWhoLostTheRightCannotAct(t *testing.T) {
 	s := apptest.StartSynced(t, apptest.Options{})
 	_, alice := s.SignedIn(t, "alice@example.com")
 	_, bob := s.SignedIn(t, "bob@example.com")
-	orgs := organization.NewClient(s.ClientConfig())
-	mems := organizationmembership.NewClient(s.ClientConfig())
 	ctx := t.Context()
 	for i := range 10 {
 		slug := fmt.Sprintf("three-admins-%d", i)
-		org, err := orgs.Create(ctx, &organization.CreateParams{Name: clerk.String(slug), Slug: clerk.String(slug), CreatedBy: clerk.String(aliceID)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, id := range []string{bobID, carolID} {
-			if _, err := mems.Create(ctx, &organizationmembership.CreateParams{OrganizationID: org.ID, UserID: clerk.String(id), Role: clerk.String(models.RoleAdmin)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		s.WaitForWebhooks(t)
+		org := orgOfAdmins(t, s, slug, bobID, carolID)
 		members := "/orgs/" + slug + "/members"
 		testenv.Eventually(t, "three admins", func() bool {
 			n, err := models.CountAdmins(ctx, s.DB, org.ID)

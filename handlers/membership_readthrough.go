@@ -77,12 +77,15 @@ func (m *MembershipReadThrough) Fetch(ctx context.Context, orgID, userID string)
 		return false
 	}
 	found, _, _ := m.group.Do(key, func() (any, error) {
+		// Shared by every request waiting on this flight: not cancelled
+		// with the first one's.
+		ctx := context.WithoutCancel(ctx)
 		// A read that finished just before this miss joined no flight:
 		// ask the local table again before asking Clerk.
 		if ok, err := models.HasMembership(ctx, m.db, orgID, userID); err == nil && ok {
 			return true, nil
 		}
-		outcome := m.read(context.WithoutCancel(ctx), orgID, userID)
+		outcome := m.read(ctx, orgID, userID)
 		m.reads.WithLabelValues(outcome).Inc()
 		if outcome == "not_member" {
 			m.refuse(key)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +23,17 @@ type effect func(ctx context.Context, tx *gorm.DB) error
 // organizationInvitation.* are ignored: an accepted invitation also sends
 // organizationMembership.created, which is what grants access.
 func eventEffect(ev webhookEvent) (effect, error) {
+	if endsSession(ev.Type) {
+		return decode(ev, func(d sessionData, _ time.Time) effect {
+			return func(ctx context.Context, tx *gorm.DB) error {
+				status := d.Status
+				if status == "" {
+					status = strings.TrimPrefix(ev.Type, "session.")
+				}
+				return models.RevokeSession(ctx, tx, d.ID, d.UserID, status)
+			}
+		})
+	}
 	switch ev.Type {
 	case "user.created", "user.updated":
 		return decode(ev, userEffect)
@@ -52,27 +62,20 @@ func eventEffect(ev webhookEvent) (effect, error) {
 				return err
 			}
 		})
-	case sessionEnded[0], sessionEnded[1], sessionEnded[2]:
-		return decode(ev, func(d sessionData, _ time.Time) effect {
-			return func(ctx context.Context, tx *gorm.DB) error {
-				status := d.Status
-				if status == "" {
-					status = strings.TrimPrefix(ev.Type, "session.")
-				}
-				return models.RevokeSession(ctx, tx, d.ID, d.UserID, status)
-			}
-		})
 	default:
 		return nil, nil
 	}
 }
 
-// sessionEnded are the event types after which a session is refused.
-var sessionEnded = [...]string{"session.ended", "session.removed", "session.revoked"}
+// endsSession reports whether an event of type typ ends a session: after
+// it, the session is refused.
+func endsSession(typ string) bool {
+	return typ == "session.ended" || typ == "session.removed" || typ == "session.revoked"
+}
 
 // endedSession is the id of the session ev ends, or "".
 func endedSession(ev webhookEvent) string {
-	if !slices.Contains(sessionEnded[:], ev.Type) {
+	if !endsSession(ev.Type) {
 		return ""
 	}
 	var d sessionData
