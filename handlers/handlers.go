@@ -22,6 +22,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/session"
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/live"
 	"example.com/saas/middleware"
 	"example.com/saas/models"
 	"example.com/saas/views"
@@ -43,9 +44,9 @@ type Handlers struct {
 	// BaseURL is the app's public URL.
 	BaseURL *url.URL
 	// Directory answers tenant and top-bar lookups of the synced tables.
-	Directory *models.Directory
+	Directory *live.Directory
 	// Revocations learns at once the sessions this instance signs out.
-	Revocations *models.Revocations
+	Revocations *live.Revocations
 	// Memberships reads from Clerk a membership a token names that the
 	// local tables lack (nil: a miss is a miss).
 	Memberships *MembershipReadThrough

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/live"
 	"example.com/saas/models"
 )
 
@@ -38,7 +39,7 @@ type MembershipReadThrough struct {
 	db          *gorm.DB
 	memberships *organizationmembership.Client
 	// Directory, when set, drops its copy after a stored membership.
-	Directory *models.Directory
+	Directory *live.Directory
 	log       *slog.Logger
 	reads     *prometheus.CounterVec
 

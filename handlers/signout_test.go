@@ -12,6 +12,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/session"
 
+	"example.com/saas/internal/live"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/middleware"
 	"example.com/saas/models"
@@ -29,7 +30,7 @@ func TestSignOutRevokesOnThisInstanceAtOnce(t *testing.T) {
 	}))
 	defer clerkDown.Close()
 	url, key := clerkDown.URL, "sk_test_x"
-	revoked := models.NewRevocations(db)
+	revoked := live.NewRevocations(db)
 	revoked.SetLive(true) // answers from memory, as with a Listener running
 	h := &Handlers{
 		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),

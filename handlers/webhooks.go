@@ -12,6 +12,7 @@ import (
 	svix "github.com/svix/svix-webhooks/go"
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/live"
 	"example.com/saas/models"
 )
 
@@ -36,10 +37,10 @@ type WebhookHandler struct {
 	metrics *WebhookMetrics
 	// Directory, when set, drops its copy after each applied event, so
 	// this instance's next request reads the change.
-	Directory *models.Directory
+	Directory *live.Directory
 	// Revocations, when set, learns an ended session at commit, so this
 	// instance refuses it on the next request; others learn by NOTIFY.
-	Revocations *models.Revocations
+	Revocations *live.Revocations
 }
 
 // NewWebhookHandler returns the handler for POST /webhooks/clerk; secret is

@@ -23,6 +23,7 @@ import (
 	"example.com/saas/handlers"
 	"example.com/saas/internal/clerkfixtures"
 	"example.com/saas/internal/database"
+	"example.com/saas/internal/live"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
@@ -710,7 +711,7 @@ func TestWebhookHandlerNotConfigured(t *testing.T) {
 func TestRevocationAppliesOnCommit(t *testing.T) {
 	t.Parallel()
 	k := newHook(t)
-	revoked := models.NewRevocations(k.db)
+	revoked := live.NewRevocations(k.db)
 	revoked.SetLive(true) // answers from memory, as with a Listener running
 	k.h.Revocations = revoked
 	const sid = "sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S" // the fixture's session

@@ -8,6 +8,15 @@ import (
 	"gorm.io/gorm"
 )
 
+// Channels notified on commit, which internal/live follows.
+const (
+	// DirectoryChannel: every statement that changes users, organizations
+	// or memberships (the triggers of migration 00004).
+	DirectoryChannel = "app_directory_changed"
+	// RevokedChannel: RevokeSession, with the session id.
+	RevokedChannel = "app_session_revoked"
+)
+
 // RevokedSession is a Clerk session reported ended, removed or revoked
 // (webhook session.*): the auth middleware refuses it on every instance even
 // while its last token is still valid. Deliberately unscoped: webhook sync.

@@ -273,12 +273,8 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 	if err != nil {
 		return err
 	}
-	begin, err := beginTenantStmt(tenantRole, t.OrgID)
-	if err != nil {
-		return err
-	}
 	tx := db.WithContext(ctx).Session(&gorm.Session{})
-	tx.Statement.ConnPool = tenantBeginner{DB: sqlDB, beginStmt: begin}
+	tx.Statement.ConnPool = tenantBeginner{DB: sqlDB, role: tenantRole, orgID: t.OrgID}
 	return tx.Transaction(fn)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/live"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
@@ -113,7 +114,7 @@ func BenchmarkListProjects(b *testing.B) {
 // organization switcher.
 func BenchmarkRequestLookups(b *testing.B) {
 	db, ctx := benchTenant(b, 0)
-	dir := models.NewDirectory(db)
+	dir := live.NewDirectory(db)
 	dir.SetLive(true)
 	cases := []struct {
 		name string

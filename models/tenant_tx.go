@@ -4,21 +4,23 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
-	"fmt"
-	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
 // tenantBeginner starts tenant transactions in one round trip: BEGIN and
 // the two set_config calls go to Postgres as one simple-protocol message
-// (pgx sends a statement without arguments that way, and the simple
-// protocol allows several statements).
+// (the simple protocol allows several statements; pgx puts the arguments in
+// as literals with its own quoting, and refuses to when the server's
+// standard_conforming_strings is off).
 type tenantBeginner struct {
 	*sql.DB
-	beginStmt string
+	role, orgID string
 }
+
+// beginTenant is BEGIN plus entering the tenant.
+const beginTenant = "BEGIN; SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)"
 
 // BeginTx implements gorm.ConnPoolBeginner.
 func (b tenantBeginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool, error) {
@@ -26,7 +28,7 @@ func (b tenantBeginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.Con
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, b.beginStmt); err != nil {
+	if _, err := conn.ExecContext(ctx, beginTenant, pgx.QueryExecModeSimpleProtocol, b.role, b.orgID); err != nil {
 		discard(conn)
 		return nil, err
 	}
@@ -67,19 +69,3 @@ func discard(conn *sql.Conn) {
 	conn.Raw(func(any) error { return driver.ErrBadConn })
 	conn.Close()
 }
-
-// beginTenantStmt is BEGIN plus entering the tenant; role is a validated
-// identifier and orgID a Clerk id, both quoted as literals anyway.
-func beginTenantStmt(role, orgID string) (string, error) {
-	// Neither can hold these; refusing them keeps the quoting safe even on
-	// a server with standard_conforming_strings off.
-	if strings.ContainsAny(role, "\x00\\") || strings.ContainsAny(orgID, "\x00\\") {
-		return "", errors.New("tenant transaction: NUL or backslash in role or organization id")
-	}
-	return fmt.Sprintf("BEGIN; SELECT set_config('role', %s, true), set_config('app.current_org_id', %s, true)",
-		quoteLiteral(role), quoteLiteral(orgID)), nil
-}
-
-// quoteLiteral quotes s as a standard SQL string literal
-// (standard_conforming_strings is on since PostgreSQL 9.1).
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 )
 
@@ -92,75 +92,45 @@ func upsertResult(ctx context.Context, db *gorm.DB, query string, args ...any) (
 	return result, rows.Err()
 }
 
-// StringArray is a Postgres text[] column.
+// StringArray is a Postgres text[] column, encoded and decoded by pgx's
+// own text[] codec (pgtype).
 type StringArray []string
 
 // GormDataType tells GORM the column type.
 func (StringArray) GormDataType() string { return "text[]" }
 
-// Value encodes a as an array literal such as {"a","b"}.
+// Value encodes a as a text[] literal such as {a,"b c"}.
 func (a StringArray) Value() (driver.Value, error) {
-	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, s := range a {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('"')
-		b.WriteString(esc.Replace(s))
-		b.WriteByte('"')
+	buf, err := pgtype.NewMap().Encode(pgtype.TextArrayOID, pgtype.TextFormatCode, []string(a), nil)
+	if err != nil {
+		return nil, fmt.Errorf("encode text[]: %w", err)
 	}
-	b.WriteByte('}')
-	return b.String(), nil
+	return string(buf), nil
 }
 
-// Scan decodes a one-dimensional text[] in Postgres' text format.
+// Scan decodes a text[] in Postgres' text format; NULL is nil.
 func (a *StringArray) Scan(src any) error {
-	var s string
+	var text []byte
 	switch v := src.(type) {
 	case nil:
 		*a = nil
 		return nil
 	case string:
-		s = v
+		text = []byte(v)
 	case []byte:
-		s = string(v)
+		text = v
 	default:
 		return fmt.Errorf("scan text[]: unsupported type %T", src)
 	}
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return fmt.Errorf("scan text[]: not an array literal")
+	var elems []pgtype.Text
+	if err := pgtype.NewMap().Scan(pgtype.TextArrayOID, pgtype.TextFormatCode, text, &elems); err != nil {
+		return fmt.Errorf("scan text[]: %w", err)
 	}
-	s = s[1 : len(s)-1]
-	out := StringArray{}
-	for len(s) > 0 {
-		var elem strings.Builder
-		if s[0] == '"' {
-			i := 1
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				elem.WriteByte(s[i])
-			}
-			if i >= len(s) {
-				return fmt.Errorf("scan text[]: unterminated quoted element")
-			}
-			s = s[i+1:]
-			out = append(out, elem.String())
-		} else {
-			i := strings.IndexByte(s, ',')
-			if i < 0 {
-				i = len(s)
-			}
-			// An unquoted NULL is a SQL null; permissions never hold one.
-			if tok := s[:i]; tok != "NULL" {
-				out = append(out, tok)
-			}
-			s = s[i:]
+	out := make(StringArray, 0, len(elems))
+	for _, e := range elems {
+		if e.Valid { // a NULL element is no permission
+			out = append(out, e.String)
 		}
-		s = strings.TrimPrefix(s, ",")
 	}
 	*a = out
 	return nil

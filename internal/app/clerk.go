@@ -17,8 +17,8 @@ import (
 	"example.com/saas/handlers"
 	"example.com/saas/internal/clerkauth"
 	"example.com/saas/internal/config"
+	"example.com/saas/internal/live"
 	"example.com/saas/middleware"
-	"example.com/saas/models"
 )
 
 // clerkClientConfig points clerk-sdk-go at the configured Backend API; each
@@ -51,7 +51,7 @@ func isClerkHosted(fapi string) bool {
 	return strings.HasPrefix(fapi, "https://clerk.") || strings.Contains(fapi, ".clerk.accounts")
 }
 
-func newAuth(cfg *config.Config, revoked *models.Revocations, store *middleware.SessionStore, log *slog.Logger, h *handlers.Handlers) *middleware.Auth {
+func newAuth(cfg *config.Config, revoked *live.Revocations, store *middleware.SessionStore, log *slog.Logger, h *handlers.Handlers) *middleware.Auth {
 	return &middleware.Auth{
 		Verifier:      newVerifier(cfg),
 		Sessions:      store,

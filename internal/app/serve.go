@@ -20,6 +20,7 @@ import (
 	"example.com/saas/handlers"
 	"example.com/saas/internal/config"
 	"example.com/saas/internal/database"
+	"example.com/saas/internal/live"
 	"example.com/saas/middleware"
 	"example.com/saas/models"
 	"example.com/saas/static"
@@ -69,13 +70,13 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	store := middleware.NewSessionStore(cfg.SessionSecret, cfg.HTTPS())
 	// Session revocations and the directory (who may enter which
 	// organization; the top bar) answered from memory, kept current by NOTIFY.
-	revoked := models.NewRevocations(db)
-	directory := models.NewDirectory(db)
+	revoked := live.NewRevocations(db)
+	directory := live.NewDirectory(db)
 	webhooks.Directory = directory
 	webhooks.Revocations = revoked
 	// The listener holds a connection of its own, outside the pool.
 	connectListener := func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, cfg.DatabaseURL) }
-	go models.NewListener(db, connectListener, log, revoked, directory).Run(ctx)
+	go live.NewListener(db, connectListener, log, revoked, directory).Run(ctx)
 	clerkClients := newClerkHandlers(cfg)
 	memberships := handlers.NewMembershipReadThrough(db, clerkClients.Memberships, log, metricsReg)
 	memberships.Directory = directory

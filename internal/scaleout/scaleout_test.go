@@ -66,7 +66,7 @@ func TestTwoInstancesShareOnlyPostgres(t *testing.T) {
 	})
 
 	// Removed in Clerk: the membership.deleted webhook reaches A, and B,
-	// which holds the membership in memory (models.Directory), drops it
+	// which holds the membership in memory (live.Directory), drops it
 	// on A's NOTIFY and refuses the organization.
 	if _, err := organizationmembership.NewClient(s.ClientConfig()).Delete(t.Context(), &organizationmembership.DeleteParams{
 		OrganizationID: org, UserID: apptest.Alice,

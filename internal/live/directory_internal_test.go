@@ -1,9 +1,11 @@
-package models
+package live
 
 import (
 	"testing"
 
 	"gorm.io/gorm"
+
+	"example.com/saas/models"
 )
 
 // An answer read while a change commits is handed to its caller but not
@@ -14,13 +16,13 @@ func TestDirectoryDropsAnswersReadDuringAChange(t *testing.T) {
 	d.SetLive(true)
 	key := directoryKey{"slug", "acme", "user_1"}
 	loads := 0
-	load := func(change bool) func() (Tenant, error) {
-		return func() (Tenant, error) {
+	load := func(change bool) func() (models.Tenant, error) {
+		return func() (models.Tenant, error) {
 			loads++
 			if change {
 				d.Changed() // a commit while the query ran
 			}
-			return Tenant{OrgID: "org_1"}, nil
+			return models.Tenant{OrgID: "org_1"}, nil
 		}
 	}
 	for i, step := range []struct {

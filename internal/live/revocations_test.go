@@ -1,4 +1,4 @@
-package models_test
+package live_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/live"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
@@ -25,8 +26,8 @@ func TestRevocationsFollowNotifications(t *testing.T) {
 	if err := models.RevokeSession(ctx, db, "sess_before", "user_1", "revoked"); err != nil {
 		t.Fatal(err)
 	}
-	r := models.NewRevocations(db)
-	l := models.NewListener(db, connectTo(dbURL), slog.New(slog.DiscardHandler), r)
+	r := live.NewRevocations(db)
+	l := live.NewListener(db, connectTo(dbURL), slog.New(slog.DiscardHandler), r)
 	l.Heartbeat = 50 * time.Millisecond
 	if got, err := r.IsRevoked(ctx, "sess_before"); err != nil || !got {
 		t.Fatalf("before listening: IsRevoked = %v, %v; want true from the database", got, err)

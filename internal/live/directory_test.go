@@ -1,4 +1,4 @@
-package models_test
+package live_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/live"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
@@ -41,11 +42,11 @@ func silently(t *testing.T, db *gorm.DB, sql string) {
 	}
 }
 
-func startListener(t *testing.T, db *gorm.DB, dbURL string, followers ...models.Follower) {
+func startListener(t *testing.T, db *gorm.DB, dbURL string, followers ...live.Follower) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	l := models.NewListener(db, connectTo(dbURL), slog.New(slog.DiscardHandler), followers...)
+	l := live.NewListener(db, connectTo(dbURL), slog.New(slog.DiscardHandler), followers...)
 	l.Heartbeat = 50 * time.Millisecond
 	go l.Run(ctx)
 }
@@ -58,7 +59,7 @@ func TestDirectoryFollowsChanges(t *testing.T) {
 	db, dbURL := testenv.DB(t)
 	ctx := context.Background()
 	seedDirectory(t, db)
-	d := models.NewDirectory(db)
+	d := live.NewDirectory(db)
 	startListener(t, db, dbURL, d)
 	waitFor(t, d.Live)
 
@@ -113,7 +114,7 @@ func TestDirectoryWithoutListenerAndChanged(t *testing.T) {
 	db, dbURL := testenv.DB(t)
 	ctx := context.Background()
 	seedDirectory(t, db)
-	d := models.NewDirectory(db)
+	d := live.NewDirectory(db)
 	if _, err := d.TenantForSlug(ctx, "dunder", "user_d"); err != nil {
 		t.Fatal(err)
 	}

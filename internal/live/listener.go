@@ -1,4 +1,9 @@
-package models
+// Package live keeps in-memory copies of some tables current on every
+// instance, from Postgres LISTEN/NOTIFY: the directory (who may enter which
+// organization, each page's top bar) and the revoked sessions. A copy
+// answers from memory only while its notifications are proven to arrive;
+// otherwise it asks the database, so it can be slower, never wrong.
+package live
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package models
+package live
 
 import (
 	"context"
@@ -8,18 +8,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+
+	"example.com/saas/models"
 )
 
-// RevokedChannel is the Postgres channel RevokeSession notifies, on commit,
-// with the session id.
-const RevokedChannel = "app_session_revoked"
-
-// Revocations answers IsSessionRevoked from memory on every instance, as a
-// Follower of RevokedChannel: the Listener LISTENs, then Reload loads
+// Revocations answers models.IsSessionRevoked from memory on every
+// instance, as a Follower of models.RevokedChannel: the Listener LISTENs, then Reload loads
 // revoked_sessions, then each notification adds a session. While it is not
 // live (start-up, a lost connection) it asks the database, so a revocation
-// is never missed, only answered by a query. Deliberately unscoped: webhook
-// sync.
+// is never missed, only answered by a query.
 type Revocations struct {
 	db   *gorm.DB
 	live atomic.Bool
@@ -36,7 +33,7 @@ func NewRevocations(db *gorm.DB) *Revocations {
 // IsRevoked reports whether Clerk ended sessionID.
 func (r *Revocations) IsRevoked(ctx context.Context, sessionID string) (bool, error) {
 	if !r.live.Load() {
-		return IsSessionRevoked(ctx, r.db, sessionID)
+		return models.IsSessionRevoked(ctx, r.db, sessionID)
 	}
 	r.mu.RLock()
 	_, ok := r.ids[sessionID]
@@ -48,7 +45,7 @@ func (r *Revocations) IsRevoked(ctx context.Context, sessionID string) (bool, er
 func (r *Revocations) Listening() bool { return r.live.Load() }
 
 // Channel implements Follower.
-func (r *Revocations) Channel() string { return RevokedChannel }
+func (r *Revocations) Channel() string { return models.RevokedChannel }
 
 // SetLive implements Follower.
 func (r *Revocations) SetLive(live bool) { r.live.Store(live) }

@@ -1,4 +1,4 @@
-package models
+package live
 
 import (
 	"context"
@@ -7,18 +7,16 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
-)
 
-// DirectoryChannel is notified on commit by every statement that changes
-// users, organizations or memberships (the triggers of migration 00004).
-const DirectoryChannel = "app_directory_changed"
+	"example.com/saas/models"
+)
 
 // directoryMaxEntries bounds the copy's memory: past it, it starts over.
 const directoryMaxEntries = 20000
 
 // Directory answers the lookups every request makes of the synced tables —
 // which organization a user may enter, with which role and permissions, and
-// each page's top bar — from memory, as a Follower of DirectoryChannel. Any
+// each page's top bar — from memory, as a Follower of models.DirectoryChannel. Any
 // change anywhere drops everything it holds, so a removed member is refused
 // as soon as the change's notification arrives (and at once on the instance
 // that made it: see Changed). While not live every lookup is a query.
@@ -31,39 +29,39 @@ type Directory struct {
 	mu      sync.RWMutex
 	live    bool
 	gen     uint64 // bumped by every change; answers read under another are dropped
-	tenants map[directoryKey]Tenant
+	tenants map[directoryKey]models.Tenant
 	navs    map[string]directoryNav
 }
 
 type directoryKey struct{ column, value, userID string }
 
 type directoryNav struct {
-	user *User
-	orgs []UserOrganization
+	user *models.User
+	orgs []models.UserOrganization
 }
 
 // NewDirectory returns a Directory on db; a Listener keeps it current.
 func NewDirectory(db *gorm.DB) *Directory {
-	return &Directory{db: db, tenants: map[directoryKey]Tenant{}, navs: map[string]directoryNav{}}
+	return &Directory{db: db, tenants: map[directoryKey]models.Tenant{}, navs: map[string]directoryNav{}}
 }
 
-// TenantForSlug is the package's TenantForSlug, from memory when live.
-func (d *Directory) TenantForSlug(ctx context.Context, slug, userID string) (Tenant, error) {
-	return d.tenant(directoryKey{"slug", slug, userID}, func() (Tenant, error) {
-		return TenantForSlug(ctx, d.db, slug, userID)
+// TenantForSlug is models.TenantForSlug, from memory when live.
+func (d *Directory) TenantForSlug(ctx context.Context, slug, userID string) (models.Tenant, error) {
+	return d.tenant(directoryKey{"slug", slug, userID}, func() (models.Tenant, error) {
+		return models.TenantForSlug(ctx, d.db, slug, userID)
 	})
 }
 
-// TenantForOrg is the package's TenantForOrg, from memory when live.
-func (d *Directory) TenantForOrg(ctx context.Context, orgID, userID string) (Tenant, error) {
-	return d.tenant(directoryKey{"id", orgID, userID}, func() (Tenant, error) {
-		return TenantForOrg(ctx, d.db, orgID, userID)
+// TenantForOrg is models.TenantForOrg, from memory when live.
+func (d *Directory) TenantForOrg(ctx context.Context, orgID, userID string) (models.Tenant, error) {
+	return d.tenant(directoryKey{"id", orgID, userID}, func() (models.Tenant, error) {
+		return models.TenantForOrg(ctx, d.db, orgID, userID)
 	})
 }
 
-// UserAndOrganizations is the package's UserAndOrganizations, from memory
-// when live.
-func (d *Directory) UserAndOrganizations(ctx context.Context, userID string) (*User, []UserOrganization, error) {
+// UserAndOrganizations is models.UserAndOrganizations, from memory when
+// live.
+func (d *Directory) UserAndOrganizations(ctx context.Context, userID string) (*models.User, []models.UserOrganization, error) {
 	d.mu.RLock()
 	nav, ok := d.navs[userID]
 	gen, live := d.gen, d.live
@@ -72,7 +70,7 @@ func (d *Directory) UserAndOrganizations(ctx context.Context, userID string) (*U
 		c := nav.copy()
 		return c.user, c.orgs, nil
 	}
-	u, orgs, err := UserAndOrganizations(ctx, d.db, userID)
+	u, orgs, err := models.UserAndOrganizations(ctx, d.db, userID)
 	if err != nil || !live {
 		return u, orgs, err
 	}
@@ -82,19 +80,19 @@ func (d *Directory) UserAndOrganizations(ctx context.Context, userID string) (*U
 
 // tenant answers key from memory or load; a "not found" is not kept, so
 // guessed slugs cannot fill memory.
-func (d *Directory) tenant(key directoryKey, load func() (Tenant, error)) (Tenant, error) {
+func (d *Directory) tenant(key directoryKey, load func() (models.Tenant, error)) (models.Tenant, error) {
 	d.mu.RLock()
 	t, ok := d.tenants[key]
 	gen, live := d.gen, d.live
 	d.mu.RUnlock()
 	if ok {
-		return t.clone(), nil
+		return cloneTenant(t), nil
 	}
 	t, err := load()
 	if err != nil || !live {
 		return t, err
 	}
-	d.keep(gen, func() { d.tenants[key] = t.clone() })
+	d.keep(gen, func() { d.tenants[key] = cloneTenant(t) })
 	return t, nil
 }
 
@@ -127,7 +125,7 @@ func (d *Directory) dropLocked() {
 }
 
 // Channel implements Follower.
-func (d *Directory) Channel() string { return DirectoryChannel }
+func (d *Directory) Channel() string { return models.DirectoryChannel }
 
 // Notified implements Follower: any change drops everything.
 func (d *Directory) Notified(string) { d.Changed() }
@@ -154,9 +152,9 @@ func (d *Directory) Live() bool {
 	return d.live
 }
 
-// clone copies t, so a caller appending to its permissions cannot change
-// the copy others are handed.
-func (t Tenant) clone() Tenant {
+// cloneTenant copies t, so a caller appending to its permissions cannot
+// change the copy others are handed.
+func cloneTenant(t models.Tenant) models.Tenant {
 	t.Permissions = slices.Clone(t.Permissions)
 	return t
 }
