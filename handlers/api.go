@@ -255,9 +255,8 @@ func (h *Handlers) apiDeleteTask(w http.ResponseWriter, r *http.Request) {
 
 // apiListMembers answers the organization's members from the local tables.
 func (h *Handlers) apiListMembers(w http.ResponseWriter, r *http.Request) {
-	t, _ := models.TenantFrom(r.Context())
 	members, err := inTenantValue(h, r, func(tx *gorm.DB) ([]models.Member, error) {
-		return models.MembersOf(r.Context(), tx, t.OrgID)
+		return models.MembersOf(r.Context(), tx)
 	})
 	if err != nil {
 		h.renderError(w, r, err)

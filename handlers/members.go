@@ -44,7 +44,7 @@ func (h *Handlers) listMembers(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) renderMembers(w http.ResponseWriter, r *http.Request, status int, st membersState) {
 	t, _ := models.TenantFrom(r.Context())
-	members, err := models.MembersOf(r.Context(), h.DB, t.OrgID)
+	members, err := models.MembersOf(r.Context(), h.DB)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
@@ -148,7 +148,7 @@ func (h *Handlers) createInvitation(w http.ResponseWriter, r *http.Request) {
 		fail(errs)
 		return
 	}
-	members, err := models.MembersOf(r.Context(), h.DB, t.OrgID)
+	members, err := models.MembersOf(r.Context(), h.DB)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
@@ -220,12 +220,11 @@ func (h *Handlers) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 
 // targetMember loads the member of the URL's {userID} in the tenant.
 func (h *Handlers) targetMember(r *http.Request) (*models.Member, error) {
-	t, _ := models.TenantFrom(r.Context())
 	id := r.PathValue("userID")
 	if !clerkID.MatchString(id) {
 		return nil, models.ErrNotFound
 	}
-	return models.MemberOf(r.Context(), h.DB, t.OrgID, id)
+	return models.MemberOf(r.Context(), h.DB, id)
 }
 
 // errLastAdmin refuses a change that would leave the organization without
@@ -255,15 +254,15 @@ func (h *Handlers) adminChange(r *http.Request, userID string, keep bool, change
 		}
 	}()
 	return h.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := models.LockAdmins(ctx, tx, t.OrgID); err != nil {
+		if err := models.LockAdmins(ctx, tx); err != nil {
 			return err
 		}
-		m, err := models.MemberOf(ctx, tx, t.OrgID, userID)
+		m, err := models.MemberOf(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
 		if !keep && models.NormalizeRole(m.Role) == models.RoleAdmin {
-			n, err := models.CountAdmins(ctx, tx, t.OrgID)
+			n, err := models.CountAdmins(ctx, tx)
 			if err != nil {
 				return err
 			}
@@ -284,7 +283,7 @@ func (h *Handlers) adminChange(r *http.Request, userID string, keep bool, change
 // one) may have taken the right the request was admitted with.
 func stillMayManage(ctx context.Context, tx *gorm.DB, t models.Tenant) error {
 	refused := &models.PermissionError{Permission: models.PermMembershipsManage}
-	actor, err := models.MemberOf(ctx, tx, t.OrgID, t.UserID)
+	actor, err := models.MemberOf(ctx, tx, t.UserID)
 	if errors.Is(err, models.ErrNotFound) {
 		return refused // removed
 	}

@@ -98,7 +98,7 @@ func raceAdmins(t *testing.T, action string) {
 		org := orgOfAdmins(t, s, slug, bobID)
 		members := "/orgs/" + slug + "/members"
 		testenv.Eventually(t, "both admins to open "+members, func() bool {
-			n, err := models.CountAdmins(ctx, s.DB, org.ID)
+			n, err := models.CountAdmins(inOrg(ctx, org.ID), s.DB)
 			if err != nil || n != 2 {
 				return false
 			}
@@ -129,7 +129,7 @@ func raceAdmins(t *testing.T, action string) {
 			}
 		}
 
-		localAdmins, err := models.CountAdmins(ctx, s.DB, org.ID)
+		localAdmins, err := models.CountAdmins(inOrg(ctx, org.ID), s.DB)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func raceAdmins(t *testing.T, action string) {
 			continue
 		}
 		s.WaitForWebhooks(t)
-		if n, _ := models.CountAdmins(ctx, s.DB, org.ID); n != 1 {
+		if n, _ := models.CountAdmins(inOrg(ctx, org.ID), s.DB); n != 1 {
 			t.Errorf("try %d: after the webhooks %d admins locally, want 1", i, n)
 		}
 	}
@@ -228,7 +228,7 @@ func TestAdminWhoLostTheRightCannotAct(t *testing.T) {
 		org := orgOfAdmins(t, s, slug, bobID, carolID)
 		members := "/orgs/" + slug + "/members"
 		testenv.Eventually(t, "three admins", func() bool {
-			n, err := models.CountAdmins(ctx, s.DB, org.ID)
+			n, err := models.CountAdmins(inOrg(ctx, org.ID), s.DB)
 			return err == nil && n == 3
 		})
 		codes := make([]int, 2)
@@ -245,7 +245,7 @@ func TestAdminWhoLostTheRightCannotAct(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		n, err := models.CountAdmins(ctx, s.DB, org.ID)
+		n, err := models.CountAdmins(inOrg(ctx, org.ID), s.DB)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,4 +254,9 @@ func TestAdminWhoLostTheRightCannotAct(t *testing.T) {
 			t.Errorf("try %d: answers %v, %d admins left; want one 303 and one 403, 2 admins", i, codes, n)
 		}
 	}
+}
+
+// inOrg is ctx inside organization orgID, for the tenant's member queries.
+func inOrg(ctx context.Context, orgID string) context.Context {
+	return models.WithTenant(ctx, models.Tenant{OrgID: orgID})
 }

@@ -31,7 +31,7 @@ func (h *Handlers) projectView(r *http.Request) (views.ProjectView, error) {
 		if err != nil {
 			return err
 		}
-		members, err := models.MembersOf(r.Context(), tx, t.OrgID)
+		members, err := models.MembersOf(r.Context(), tx)
 		if err != nil {
 			return err
 		}

@@ -397,7 +397,7 @@ func TestWebhookUserDeletion(t *testing.T) {
 	if !u.Deleted() || u.Email != "" || u.FirstName != "" || u.LastName != "" || u.ImageURL != "" {
 		t.Errorf("user = %+v, want personal data cleared", u)
 	}
-	if members, _ := models.MembersOf(ctx, k.db, "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S"); len(members) != 0 {
+	if members, _ := models.MembersOf(models.WithTenant(ctx, models.Tenant{OrgID: "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S"}), k.db); len(members) != 0 {
 		t.Errorf("members = %+v, want none", members)
 	}
 	if c := k.counts(); c["memberships"] != 0 {

@@ -69,40 +69,6 @@ func (e *PermissionError) Is(target error) bool { return target == ErrForbidden 
 // for tenant data.
 var ErrNoActiveOrganization = errors.New("the session has no active organization")
 
-// TenantForSlug returns userID's tenant for the live organization with slug;
-// ErrNotFound when there is no such organization or the user is not a
-// member, so a non-member cannot tell the two apart. Deliberately unscoped:
-// it reads the synced tables to decide the tenant.
-func TenantForSlug(ctx context.Context, db *gorm.DB, slug, userID string) (Tenant, error) {
-	return tenantWhere(ctx, db, "o.slug = ?", slug, userID)
-}
-
-// TenantForOrg is TenantForSlug by organization id (the API's active
-// organization). Deliberately unscoped: it reads the synced tables.
-func TenantForOrg(ctx context.Context, db *gorm.DB, orgID, userID string) (Tenant, error) {
-	return tenantWhere(ctx, db, "o.id = ?", orgID, userID)
-}
-
-func tenantWhere(ctx context.Context, db *gorm.DB, cond, value, userID string) (Tenant, error) {
-	var rows []struct {
-		ID, Name, Role string
-		Slug           NullableText
-		Permissions    StringArray
-	}
-	err := db.WithContext(ctx).Raw(`
-SELECT o.id, o.slug, o.name, m.role, m.permissions
-FROM organizations o JOIN memberships m ON m.organization_id = o.id AND m.user_id = ?
-WHERE o.deleted_at IS NULL AND `+cond, userID, value).Scan(&rows).Error
-	if err != nil {
-		return Tenant{}, fmt.Errorf("tenant %q for %s: %w", value, userID, err)
-	}
-	if len(rows) == 0 {
-		return Tenant{}, fmt.Errorf("tenant %q for %s: %w", value, userID, ErrNotFound)
-	}
-	r := rows[0]
-	return Tenant{OrgID: r.ID, Slug: string(r.Slug), Name: r.Name, UserID: userID, Role: NormalizeRole(r.Role), Permissions: r.Permissions}, nil
-}
-
 // TenantOwned marks a model whose rows belong to one organization: its table
 // has organization_id and row-level security, and every GORM query on it
 // goes through the tenant scope and guard (RegisterTenantGuard).

@@ -8,18 +8,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// Channels notified on commit, which internal/live follows.
-const (
-	// DirectoryChannel: every statement that changes users, organizations
-	// or memberships (the triggers of migration 00004).
-	DirectoryChannel = "app_directory_changed"
-	// RevokedChannel: RevokeSession, with the session id.
-	RevokedChannel = "app_session_revoked"
-)
-
 // RevokedSession is a Clerk session reported ended, removed or revoked
 // (webhook session.*): the auth middleware refuses it on every instance even
-// while its last token is still valid. Deliberately unscoped: webhook sync.
+// while its last token is still valid.
 type RevokedSession struct {
 	SessionID string `gorm:"primaryKey"`
 	UserID    string
@@ -28,7 +19,7 @@ type RevokedSession struct {
 }
 
 // RevokeSession records that Clerk ended sessionID; recording it again keeps
-// the first record. Deliberately unscoped: webhook sync.
+// the first record.
 func RevokeSession(ctx context.Context, db *gorm.DB, sessionID, userID, status string) error {
 	err := db.WithContext(ctx).Exec(`
 INSERT INTO revoked_sessions (session_id, user_id, status) VALUES (?, ?, ?)
@@ -43,8 +34,7 @@ ON CONFLICT (session_id) DO NOTHING`, sessionID, userID, status).Error
 	return nil
 }
 
-// IsSessionRevoked reports whether Clerk ended sessionID. Deliberately
-// unscoped: webhook sync.
+// IsSessionRevoked reports whether Clerk ended sessionID.
 func IsSessionRevoked(ctx context.Context, db *gorm.DB, sessionID string) (bool, error) {
 	var revoked bool
 	err := db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE session_id = ?)`, sessionID).Scan(&revoked).Error

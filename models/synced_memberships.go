@@ -11,8 +11,8 @@ import (
 )
 
 // Membership mirrors a Clerk organization membership: a user's role and
-// permissions in an organization. Deliberately unscoped: webhook sync; it is
-// read to authorize a tenant, so it cannot itself be behind the tenant scope.
+// permissions in an organization. It is read to
+// authorize a tenant, so it cannot itself be behind the tenant scope.
 type Membership struct {
 	ID             string `gorm:"primaryKey"`
 	OrganizationID string
@@ -67,7 +67,7 @@ func DefaultPermissions(role string) []string {
 }
 
 // MembershipFor returns userID's membership in orgID; ErrNotFound when the
-// user is not a member. Deliberately unscoped: webhook sync.
+// user is not a member.
 func MembershipFor(ctx context.Context, db *gorm.DB, orgID, userID string) (*Membership, error) {
 	var m Membership
 	err := db.WithContext(ctx).Where("organization_id = ? AND user_id = ?", orgID, userID).Take(&m).Error
@@ -80,41 +80,12 @@ func MembershipFor(ctx context.Context, db *gorm.DB, orgID, userID string) (*Mem
 	return &m, nil
 }
 
-// Member is a membership with its user's display fields.
-type Member struct {
-	MembershipID string
-	UserID       string
-	Email        string
-	FirstName    string
-	LastName     string
-	ImageURL     string
-	Role         string
-	Permissions  StringArray
-	CreatedAt    time.Time
-}
-
-// MembersOf lists orgID's members by name. Deliberately unscoped: webhook
-// sync; callers must have checked the caller's membership in orgID.
-func MembersOf(ctx context.Context, db *gorm.DB, orgID string) ([]Member, error) {
-	var out []Member
-	err := db.WithContext(ctx).Raw(`
-SELECT m.id AS membership_id, m.user_id, u.email, u.first_name, u.last_name, u.image_url,
-       m.role, m.permissions, m.created_at
-FROM memberships m JOIN users u ON u.id = m.user_id
-WHERE m.organization_id = ? AND u.deleted_at IS NULL
-ORDER BY lower(u.first_name || ' ' || u.last_name), lower(u.email), m.user_id`, orgID).Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("members of %s: %w", orgID, err)
-	}
-	return out, nil
-}
-
 // UpsertMembership writes m as Clerk's version at (its updated_at), last
 // writer wins. It writes nothing when the user or organization is deleted or
 // the membership was deleted (a late create never restores access). An older
 // membership of the same user in the same organization (removed and added
 // again in Clerk) is replaced. The user and organization rows must exist (see
-// EnsureUser, EnsureOrganization). Deliberately unscoped: webhook sync.
+// EnsureUser, EnsureOrganization).
 func UpsertMembership(ctx context.Context, db *gorm.DB, m Membership, at time.Time) (UpsertResult, error) {
 	db = db.WithContext(ctx)
 	if err := lockMembership(db, m.OrganizationID, m.UserID); err != nil {
@@ -158,8 +129,7 @@ RETURNING (xmax = 0)`, map[string]any{
 	return res, nil
 }
 
-// HasMembership reports whether userID is a member of orgID. Deliberately
-// unscoped: webhook sync (and the read-through that reuses it).
+// HasMembership reports whether userID is a member of orgID.
 func HasMembership(ctx context.Context, db *gorm.DB, orgID, userID string) (bool, error) {
 	var exists bool
 	err := db.WithContext(ctx).Raw("SELECT EXISTS (SELECT 1 FROM memberships WHERE organization_id = ? AND user_id = ?)", orgID, userID).Scan(&exists).Error
@@ -182,7 +152,7 @@ func lockMembership(db *gorm.DB, orgID, userID string) error {
 
 // DeleteMembership removes the membership with id (or, when id is empty, the
 // one of userID in orgID) and remembers its id, so a late create or update
-// cannot restore access. Deliberately unscoped: webhook sync.
+// cannot restore access.
 func DeleteMembership(ctx context.Context, db *gorm.DB, id, orgID, userID string) (deleted bool, err error) {
 	db = db.WithContext(ctx)
 	if err := lockMembership(db, orgID, userID); err != nil {
@@ -209,7 +179,7 @@ ON CONFLICT (id) DO NOTHING`, id, orgID, userID).Error; err != nil {
 }
 
 // MembershipsBefore lists orgID's memberships last written before t (for
-// reconcile). Deliberately unscoped: webhook sync.
+// reconcile).
 func MembershipsBefore(ctx context.Context, db *gorm.DB, orgID string, t time.Time) ([]Membership, error) {
 	var out []Membership
 	err := db.WithContext(ctx).Where("organization_id = ? AND updated_at < ?", orgID, t).Order("id").Find(&out).Error
@@ -223,7 +193,7 @@ func MembershipsBefore(ctx context.Context, db *gorm.DB, orgID string, t time.Ti
 // the role is normalized (legacy admin/basic_member), missing permissions
 // (nil) become the role's defaults, and minimal user and organization rows
 // are made from the membership's own data when they do not exist yet. Run
-// it in a transaction. Deliberately unscoped: webhook sync.
+// it in a transaction.
 func ApplyMembership(ctx context.Context, tx *gorm.DB, m Membership, org Organization, user User, at time.Time) (UpsertResult, error) {
 	m.Role = NormalizeRole(m.Role)
 	if m.Permissions == nil {
@@ -237,4 +207,37 @@ func ApplyMembership(ctx context.Context, tx *gorm.DB, m Membership, org Organiz
 		return Unchanged, err
 	}
 	return UpsertMembership(ctx, tx, m, at)
+}
+
+// TenantForSlug returns userID's tenant for the live organization with slug;
+// ErrNotFound when there is no such organization or the user is not a
+// member, so a non-member cannot tell the two apart.
+func TenantForSlug(ctx context.Context, db *gorm.DB, slug, userID string) (Tenant, error) {
+	return tenantWhere(ctx, db, "o.slug = ?", slug, userID)
+}
+
+// TenantForOrg is TenantForSlug by organization id (the API's active
+// organization).
+func TenantForOrg(ctx context.Context, db *gorm.DB, orgID, userID string) (Tenant, error) {
+	return tenantWhere(ctx, db, "o.id = ?", orgID, userID)
+}
+
+func tenantWhere(ctx context.Context, db *gorm.DB, cond, value, userID string) (Tenant, error) {
+	var rows []struct {
+		ID, Name, Role string
+		Slug           NullableText
+		Permissions    StringArray
+	}
+	err := db.WithContext(ctx).Raw(`
+SELECT o.id, o.slug, o.name, m.role, m.permissions
+FROM organizations o JOIN memberships m ON m.organization_id = o.id AND m.user_id = ?
+WHERE o.deleted_at IS NULL AND `+cond, userID, value).Scan(&rows).Error
+	if err != nil {
+		return Tenant{}, fmt.Errorf("tenant %q for %s: %w", value, userID, err)
+	}
+	if len(rows) == 0 {
+		return Tenant{}, fmt.Errorf("tenant %q for %s: %w", value, userID, ErrNotFound)
+	}
+	r := rows[0]
+	return Tenant{OrgID: r.ID, Slug: string(r.Slug), Name: r.Name, UserID: userID, Role: NormalizeRole(r.Role), Permissions: r.Permissions}, nil
 }

@@ -43,7 +43,7 @@ func TestMembershipSync(t *testing.T) {
 	if err != nil || len(orgs) != 1 || orgs[0].Slug != "acme" || orgs[0].Role != models.RoleAdmin {
 		t.Fatalf("UserAndOrganizations = %+v, %v", orgs, err)
 	}
-	members, err := models.MembersOf(ctx, db, "org_1")
+	members, err := models.MembersOf(models.WithTenant(ctx, models.Tenant{OrgID: "org_1"}), db)
 	if err != nil || len(members) != 1 || members[0].FirstName != "Ann" || members[0].Role != models.RoleAdmin {
 		t.Fatalf("MembersOf = %+v, %v", members, err)
 	}

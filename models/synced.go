@@ -1,5 +1,23 @@
 package models
 
+// The synced tables — users, organizations, memberships, revoked sessions —
+// are Clerk's data, mirrored here: the webhook handler, `go run . sync` and
+// the pages that change something in Clerk write them (internal/clerksync),
+// always as Clerk last said it (last writer wins by Clerk's updated_at;
+// deletions are final). webhook_events and deleted_memberships are that
+// sync's own state. Their functions live in the synced_*.go files.
+//
+// They are not tenant-owned, so none of them goes through the tenant scope
+// or takes the organization from the context, and that is on purpose: they
+// are what decides the tenant in the first place (TenantForSlug), they are
+// written by Clerk's events for every organization at once, and a user's
+// name is shown in every organization they belong to. The tenant role may
+// read them, never write them (migration 00001). So the rule for callers
+// is: a synced-table function trusts the ids it is given; reach it only
+// with ids the request was already allowed (the tenant's own organization,
+// a verified session's user), or from sync. Reads of one tenant's members
+// for its pages take the organization from the context instead (members.go).
+
 import (
 	"context"
 	"database/sql/driver"
@@ -9,27 +27,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 )
-
-// WebhookEvent is a Svix message id already applied. Deliberately unscoped:
-// webhook sync, not tenant data.
-type WebhookEvent struct {
-	SvixID     string `gorm:"primaryKey"`
-	Type       string
-	ReceivedAt time.Time
-}
-
-// RecordWebhookEvent stores svixID in the transaction tx that applies the
-// event's effect. fresh is false when the id was already recorded: the
-// delivery is a duplicate and the caller must write nothing else.
-func RecordWebhookEvent(ctx context.Context, tx *gorm.DB, svixID, eventType string) (fresh bool, err error) {
-	res := tx.WithContext(ctx).Exec(
-		`INSERT INTO webhook_events (svix_id, type) VALUES (?, ?) ON CONFLICT (svix_id) DO NOTHING`,
-		svixID, eventType)
-	if res.Error != nil {
-		return false, fmt.Errorf("record webhook event %s: %w", svixID, res.Error)
-	}
-	return res.RowsAffected == 1, nil
-}
 
 // UpsertResult says what a sync write did to its row.
 type UpsertResult int
@@ -135,3 +132,39 @@ func (a *StringArray) Scan(src any) error {
 	*a = out
 	return nil
 }
+
+// NullableText is a text column that may be NULL, read as "" (a deleted
+// organization's slug is NULL so the slug can be reused).
+type NullableText string
+
+// Value stores "" as NULL.
+func (s NullableText) Value() (driver.Value, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return string(s), nil
+}
+
+// Scan reads NULL as "".
+func (s *NullableText) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*s = ""
+	case string:
+		*s = NullableText(v)
+	case []byte:
+		*s = NullableText(v)
+	default:
+		return fmt.Errorf("scan text: unsupported type %T", src)
+	}
+	return nil
+}
+
+// Channels notified on commit, which internal/live follows.
+const (
+	// DirectoryChannel: every statement that changes users, organizations
+	// or memberships (the triggers of migration 00004).
+	DirectoryChannel = "app_directory_changed"
+	// RevokedChannel: RevokeSession, with the session id.
+	RevokedChannel = "app_session_revoked"
+)

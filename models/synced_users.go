@@ -10,7 +10,7 @@ import (
 )
 
 // User mirrors a Clerk user (the key is Clerk's user id), kept by the webhook
-// handler and `sync`. Deliberately unscoped: webhook sync; users are not
+// handler and `sync`. Users are not
 // tenant-owned. A deleted user keeps its row (so tasks can still name an
 // assignee) with its personal data cleared and DeletedAt set.
 type User struct {
@@ -83,7 +83,7 @@ func GetUser(ctx context.Context, db *gorm.DB, id string) (*User, error) {
 
 // UpsertUser writes u as Clerk's version at (its updated_at), last writer
 // wins: a row holding a newer version is left alone, and a deleted user is
-// never brought back. Deliberately unscoped: webhook sync.
+// never brought back.
 func UpsertUser(ctx context.Context, db *gorm.DB, u User, at time.Time) (UpsertResult, error) {
 	res, err := upsertResult(ctx, db, `
 INSERT INTO users AS t (id, email, first_name, last_name, image_url, clerk_updated_at)
@@ -105,7 +105,7 @@ RETURNING (xmax = 0)`,
 
 // EnsureUser inserts a minimal user row (from a membership's public user
 // data) when none exists, without a Clerk version, so the user's own events
-// still apply over it. Deliberately unscoped: webhook sync.
+// still apply over it.
 func EnsureUser(ctx context.Context, db *gorm.DB, u User) error {
 	err := db.WithContext(ctx).Exec(`
 INSERT INTO users (id, email, first_name, last_name, image_url) VALUES (?, ?, ?, ?, ?)
@@ -119,7 +119,7 @@ ON CONFLICT (id) DO NOTHING`, u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL
 // DeleteUser soft-deletes the user at (the deletion's time): personal data is
 // cleared, DeletedAt set, and the user's memberships removed at once. A user
 // never synced gets a tombstone, so a late create cannot bring it back.
-// Deleting twice changes nothing. Deliberately unscoped: webhook sync.
+// Deleting twice changes nothing.
 func DeleteUser(ctx context.Context, db *gorm.DB, id string, at time.Time) (UpsertResult, error) {
 	res, err := upsertResult(ctx, db, `
 INSERT INTO users AS t (id, clerk_updated_at, deleted_at) VALUES (?, ?, ?)
@@ -140,7 +140,7 @@ RETURNING (xmax = 0)`, id, at, at)
 
 // ActiveUserIDsBefore lists users not deleted whose row was last written
 // before t (reconcile uses it to find users Clerk no longer has without
-// touching rows a webhook wrote meanwhile). Deliberately unscoped: webhook sync.
+// touching rows a webhook wrote meanwhile).
 func ActiveUserIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) ([]string, error) {
 	var ids []string
 	err := db.WithContext(ctx).Model(&User{}).Where("deleted_at IS NULL AND updated_at < ?", t).Order("id").Pluck("id", &ids).Error

@@ -2,7 +2,7 @@ package models
 
 import (
 	"context"
-	"database/sql/driver"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -11,8 +11,8 @@ import (
 )
 
 // Organization mirrors a Clerk organization (the tenant; the key is Clerk's
-// org id), kept by the webhook handler and `sync`. Deliberately unscoped:
-// webhook sync; the organization row itself is not tenant-owned data.
+// org id), kept by the webhook handler and `sync`. The
+// organization row itself is not tenant-owned data.
 type Organization struct {
 	ID       string `gorm:"primaryKey"`
 	Name     string
@@ -29,35 +29,7 @@ type Organization struct {
 // Deleted reports whether the organization was deleted in Clerk.
 func (o *Organization) Deleted() bool { return o.DeletedAt != nil }
 
-// NullableText is a text column that may be NULL, read as "" (a deleted
-// organization's slug is NULL so the slug can be reused).
-type NullableText string
-
-// Value stores "" as NULL.
-func (s NullableText) Value() (driver.Value, error) {
-	if s == "" {
-		return nil, nil
-	}
-	return string(s), nil
-}
-
-// Scan reads NULL as "".
-func (s *NullableText) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*s = ""
-	case string:
-		*s = NullableText(v)
-	case []byte:
-		*s = NullableText(v)
-	default:
-		return fmt.Errorf("scan text: unsupported type %T", src)
-	}
-	return nil
-}
-
 // GetOrganization returns the organization with Clerk id id, deleted or not.
-// Deliberately unscoped: webhook sync.
 func GetOrganization(ctx context.Context, db *gorm.DB, id string) (*Organization, error) {
 	var o Organization
 	err := db.WithContext(ctx).Where("id = ?", id).Take(&o).Error
@@ -72,7 +44,7 @@ func GetOrganization(ctx context.Context, db *gorm.DB, id string) (*Organization
 
 // OrganizationBySlug returns the live organization with slug; ErrNotFound if
 // none (deleted organizations have no slug). It does not check membership:
-// callers must (see MembershipFor). Deliberately unscoped: webhook sync.
+// callers must (see MembershipFor).
 func OrganizationBySlug(ctx context.Context, db *gorm.DB, slug string) (*Organization, error) {
 	var o Organization
 	err := db.WithContext(ctx).Where("slug = ? AND deleted_at IS NULL", slug).Take(&o).Error
@@ -93,8 +65,7 @@ type UserOrganization struct {
 }
 
 // UpsertOrganization writes o as Clerk's version at (its updated_at), last
-// writer wins; a deleted organization is never brought back. Deliberately
-// unscoped: webhook sync.
+// writer wins; a deleted organization is never brought back.
 func UpsertOrganization(ctx context.Context, db *gorm.DB, o Organization, at time.Time) (UpsertResult, error) {
 	res, err := upsertResult(ctx, db, `
 INSERT INTO organizations AS t (id, name, slug, image_url, clerk_updated_at)
@@ -117,7 +88,7 @@ RETURNING (xmax = 0)`,
 // EnsureOrganization inserts a minimal organization row (from a membership
 // event) when none exists, without a Clerk version, so the organization's
 // own events still apply over it. A slug another live organization holds is
-// left empty rather than failing. Deliberately unscoped: webhook sync.
+// left empty rather than failing.
 func EnsureOrganization(ctx context.Context, db *gorm.DB, o Organization) error {
 	err := db.WithContext(ctx).Exec(`
 INSERT INTO organizations (id, name, slug, image_url)
@@ -132,7 +103,6 @@ ON CONFLICT (id) DO NOTHING`, o.ID, o.Name, o.Slug, o.Slug, o.ImageURL).Error
 // DeleteOrganization soft-deletes the organization at (the deletion's time):
 // DeletedAt set, slug freed, memberships removed at once. An organization
 // never synced gets a tombstone, so a late create cannot bring it back.
-// Deliberately unscoped: webhook sync.
 func DeleteOrganization(ctx context.Context, db *gorm.DB, id string, at time.Time) (UpsertResult, error) {
 	res, err := upsertResult(ctx, db, `
 INSERT INTO organizations AS t (id, clerk_updated_at, deleted_at) VALUES (?, ?, ?)
@@ -151,7 +121,7 @@ RETURNING (xmax = 0)`, id, at, at)
 }
 
 // ActiveOrganizationIDsBefore lists organizations not deleted whose row was
-// last written before t (for reconcile). Deliberately unscoped: webhook sync.
+// last written before t (for reconcile).
 func ActiveOrganizationIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) ([]string, error) {
 	var ids []string
 	err := db.WithContext(ctx).Model(&Organization{}).Where("deleted_at IS NULL AND updated_at < ?", t).Order("id").Pluck("id", &ids).Error
@@ -159,4 +129,42 @@ func ActiveOrganizationIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) 
 		return nil, fmt.Errorf("list organizations: %w", err)
 	}
 	return ids, nil
+}
+
+// UserAndOrganizations returns the user (nil if never synced) and the live
+// organizations they belong to, by name, in one query: what every page's
+// top bar and organization switcher show.
+func UserAndOrganizations(ctx context.Context, db *gorm.DB, userID string) (*User, []UserOrganization, error) {
+	rows, err := db.WithContext(ctx).Raw(`
+SELECT u.id, u.email, u.first_name, u.last_name, u.image_url, o.id, o.name, o.slug, m.role
+FROM users u
+LEFT JOIN memberships m ON m.user_id = u.id
+LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
+WHERE u.id = ?
+ORDER BY lower(o.name), o.id`, userID).Rows()
+	if err != nil {
+		return nil, nil, fmt.Errorf("user and organizations of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	var u *User
+	var orgs []UserOrganization
+	for rows.Next() {
+		var cur User
+		var orgID, name, slug, role sql.NullString
+		if err := rows.Scan(&cur.ID, &cur.Email, &cur.FirstName, &cur.LastName, &cur.ImageURL, &orgID, &name, &slug, &role); err != nil {
+			return nil, nil, fmt.Errorf("user and organizations of %s: %w", userID, err)
+		}
+		if u == nil {
+			u = &cur
+		}
+		if orgID.Valid {
+			uo := UserOrganization{Role: role.String}
+			uo.ID, uo.Name, uo.Slug = orgID.String, name.String, NullableText(slug.String)
+			orgs = append(orgs, uo)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("user and organizations of %s: %w", userID, err)
+	}
+	return u, orgs, nil
 }
