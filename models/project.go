@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -41,23 +40,11 @@ type ProjectFields struct {
 	Status      string
 }
 
-// ListOptions page through a list newest first: Cursor is the opaque
-// NextCursor of the previous page.
-type ListOptions struct {
-	// Query filters by name (case-insensitive substring).
-	Query  string
-	Limit  int
-	Cursor string
-}
-
 // ProjectPage is one page of projects.
 type ProjectPage struct {
 	Projects   []Project
 	NextCursor string
 }
-
-// ErrInvalidCursor: a pagination cursor that this app did not make.
-var ErrInvalidCursor = errors.New("invalid pagination cursor")
 
 // ListProjects returns the tenant's projects newest first, keyset-paginated
 // on (created_at, id).
@@ -169,47 +156,4 @@ func CountProjects(ctx context.Context, db *gorm.DB) (int64, error) {
 		return 0, fmt.Errorf("count projects: %w", err)
 	}
 	return n, nil
-}
-
-// ValidID reports whether id is a UUID, the form of every tenant row's id:
-// anything else cannot exist and is answered as not found without asking
-// the database (which would fail on the cast).
-func ValidID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil && len(id) == 36
-}
-
-// pageLimit bounds a requested page size: default 20, at most 100.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 20
-	case n > 100:
-		return 100
-	default:
-		return n
-	}
-}
-
-// encodeCursor makes an opaque keyset cursor from a row's sort key.
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "," + id))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", ErrInvalidCursor
-	}
-	ts, id, ok := strings.Cut(string(raw), ",")
-	at, err := time.Parse(time.RFC3339Nano, ts)
-	if !ok || err != nil || !ValidID(id) {
-		return time.Time{}, "", ErrInvalidCursor
-	}
-	return at, id, nil
-}
-
-// escapeLike escapes LIKE's wildcards, so a search for "50%" means it.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
