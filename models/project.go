@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -80,15 +79,7 @@ func GetProject(ctx context.Context, db *gorm.DB, id string) (*Project, error) {
 	if !ValidID(id) {
 		return nil, fmt.Errorf("project %q: %w", id, ErrNotFound)
 	}
-	var p Project
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&p).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("project %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("project %s: %w", id, err)
-	}
-	return &p, nil
+	return takeOne[Project](db.WithContext(ctx).Where("id = ?", id), "project "+id)
 }
 
 // CreateProject creates a project in the tenant and records it in the audit

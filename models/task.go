@@ -77,15 +77,7 @@ func GetTask(ctx context.Context, db *gorm.DB, projectID, id string) (*Task, err
 	if !ValidID(projectID) || !ValidID(id) {
 		return nil, fmt.Errorf("task %q: %w", id, ErrNotFound)
 	}
-	var t Task
-	err := db.WithContext(ctx).Where("project_id = ? AND id = ?", projectID, id).Take(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("task %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("task %s: %w", id, err)
-	}
-	return &t, nil
+	return takeOne[Task](db.WithContext(ctx).Where("project_id = ? AND id = ?", projectID, id), "task "+id)
 }
 
 // CreateTask adds a task to the tenant's project and records it in the audit
