@@ -39,36 +39,19 @@ type ProjectFields struct {
 	Status      string
 }
 
-// ProjectPage is one page of projects.
-type ProjectPage struct {
-	Projects   []Project
-	NextCursor string
-}
+// pageKey is the project's keyset sort key.
+func (p Project) pageKey() (time.Time, string) { return p.CreatedAt, p.ID }
 
 // ListProjects returns the tenant's projects newest first, keyset-paginated
-// on (created_at, id).
-func ListProjects(ctx context.Context, db *gorm.DB, opts ListOptions) (ProjectPage, error) {
-	limit := pageLimit(opts.Limit)
+// on (created_at, id); opts.Query filters by name.
+func ListProjects(ctx context.Context, db *gorm.DB, opts ListOptions) (Page[Project], error) {
 	q := db.WithContext(ctx).Model(&Project{})
 	if s := strings.TrimSpace(opts.Query); s != "" {
 		q = q.Where("lower(name) LIKE ?", "%"+escapeLike(strings.ToLower(s))+"%")
 	}
-	if opts.Cursor != "" {
-		at, id, err := decodeCursor(opts.Cursor)
-		if err != nil {
-			return ProjectPage{}, err
-		}
-		q = q.Where("(created_at, id) < (?, CAST(? AS uuid))", at, id)
-	}
-	var ps []Project
-	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&ps).Error; err != nil {
-		return ProjectPage{}, fmt.Errorf("list projects: %w", err)
-	}
-	page := ProjectPage{Projects: ps}
-	if len(ps) > limit {
-		page.Projects = ps[:limit]
-		last := ps[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	page, err := listPage[Project](q, newestFirst, opts.Cursor, opts.Limit)
+	if err != nil {
+		return Page[Project]{}, fmt.Errorf("list projects: %w", err)
 	}
 	return page, nil
 }
