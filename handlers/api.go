@@ -52,14 +52,14 @@ func (h *Handlers) apiListProjects(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.ProjectPage, error) {
+	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.Page[models.Project], error) {
 		return models.ListProjects(r.Context(), tx, opts)
 	})
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": nonNilSlice(page.Projects), "next_cursor": nullable(page.NextCursor)})
+	writeJSON(w, http.StatusOK, map[string]any{"data": nonNilSlice(page.Items), "next_cursor": nullable(page.NextCursor)})
 }
 
 // apiCreateProject creates a project from {"name", "description"}.
@@ -144,14 +144,14 @@ func (h *Handlers) apiListTasks(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.TaskPage, error) {
+	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.Page[models.Task], error) {
 		return models.ListTasks(r.Context(), tx, r.PathValue("id"), opts)
 	})
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": nonNilSlice(page.Tasks), "next_cursor": nullable(page.NextCursor)})
+	writeJSON(w, http.StatusOK, map[string]any{"data": nonNilSlice(page.Items), "next_cursor": nullable(page.NextCursor)})
 }
 
 // apiCreateTask adds a task from {"title", "assignee_id"}.

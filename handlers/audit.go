@@ -23,7 +23,7 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request) {
 		// As on the members page: invitations are for those who manage them.
 		f.HiddenTargets = []string{"invitation"}
 	}
-	var page models.AuditPage
+	var page models.Page[models.AuditEntry]
 	var facets models.AuditFacets
 	err := h.inTenant(r, func(tx *gorm.DB) error {
 		var err error
@@ -54,7 +54,7 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request) {
 	for _, a := range facets.Actions {
 		v.Actions = append(v.Actions, views.Option{Value: a, Label: a})
 	}
-	for _, e := range page.Events {
+	for _, e := range page.Items {
 		v.Events = append(v.Events, views.AuditRow{
 			When: formatTime(e.CreatedAt), Datetime: e.CreatedAt.UTC().Format(time.RFC3339),
 			Actor: orDefault(e.ActorName, "Someone"), Action: e.Action, Summary: e.Summary,

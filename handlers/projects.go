@@ -57,7 +57,7 @@ func projectsURL(slug string) string { return "/orgs/" + slug + "/projects" }
 func (h *Handlers) listProjects(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.ProjectPage, error) {
+	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.Page[models.Project], error) {
 		return models.ListProjects(r.Context(), tx, models.ListOptions{Query: q, Cursor: r.URL.Query().Get("cursor")})
 	})
 	if err != nil {
@@ -65,7 +65,7 @@ func (h *Handlers) listProjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := views.ProjectListView{Slug: t.Slug, Query: q, CanManage: t.Can(models.PermProjectsManage)}
-	for _, p := range page.Projects {
+	for _, p := range page.Items {
 		v.Projects = append(v.Projects, projectItem(p))
 	}
 	if page.NextCursor != "" {

@@ -41,7 +41,7 @@ func (h *Handlers) projectView(r *http.Request) (views.ProjectView, error) {
 			names[m.UserID] = u.DisplayName()
 			v.Members = append(v.Members, views.MemberOption{UserID: m.UserID, Name: names[m.UserID]})
 		}
-		for _, task := range tasks.Tasks {
+		for _, task := range tasks.Items {
 			item := views.TaskItem{ID: task.ID, Title: task.Title, Done: task.Done}
 			if task.AssigneeID != nil {
 				item.AssigneeID, item.Assignee = *task.AssigneeID, names[*task.AssigneeID]

@@ -25,6 +25,9 @@ type AuditEvent struct {
 // TenantOwned puts AuditEvent behind the tenant scope and guard.
 func (AuditEvent) TenantOwned() {}
 
+// pageKey is the event's keyset sort key.
+func (e AuditEvent) pageKey() (time.Time, string) { return e.CreatedAt, e.ID }
+
 // RecordAudit appends an event by the tenant's user. Call it with the
 // transaction of the write it records, so both commit or neither.
 func RecordAudit(ctx context.Context, db *gorm.DB, action, targetType, targetID, summary string) error {

@@ -30,17 +30,10 @@ func withoutTargets(hidden []string) func(*gorm.DB) *gorm.DB {
 	}
 }
 
-// AuditPage is one page of the audit log, newest first.
-type AuditPage struct {
-	Events     []AuditEntry
-	NextCursor string
-}
-
 // ListAuditEvents returns the tenant's audit events newest first, filtered
 // by f and keyset-paginated on (created_at, id), with the actors' names from
 // the local users table. Run it inside InTenant.
-func ListAuditEvents(ctx context.Context, db *gorm.DB, f AuditFilter) (AuditPage, error) {
-	limit := pageLimit(f.Limit)
+func ListAuditEvents(ctx context.Context, db *gorm.DB, f AuditFilter) (Page[AuditEntry], error) {
 	q := db.WithContext(ctx).Model(&AuditEvent{}).Scopes(withoutTargets(f.HiddenTargets))
 	if f.ActorID != "" {
 		q = q.Where("actor_user_id = ?", f.ActorID)
@@ -48,29 +41,17 @@ func ListAuditEvents(ctx context.Context, db *gorm.DB, f AuditFilter) (AuditPage
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
 	}
-	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil || !ValidID(id) {
-			return AuditPage{}, ErrInvalidCursor
-		}
-		q = q.Where("(created_at, id) < (?, CAST(? AS uuid))", at, id)
-	}
-	var events []AuditEvent
-	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&events).Error; err != nil {
-		return AuditPage{}, fmt.Errorf("list audit events: %w", err)
-	}
-	var page AuditPage
-	if len(events) > limit {
-		events = events[:limit]
-		last := events[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
-	}
-	names, err := actorNames(ctx, db, events)
+	events, err := listPage[AuditEvent](q, newestFirst, f.Cursor, f.Limit)
 	if err != nil {
-		return AuditPage{}, err
+		return Page[AuditEntry]{}, fmt.Errorf("list audit events: %w", err)
 	}
-	for _, e := range events {
-		page.Events = append(page.Events, AuditEntry{AuditEvent: e, ActorName: names[e.ActorUserID]})
+	names, err := actorNames(ctx, db, events.Items)
+	if err != nil {
+		return Page[AuditEntry]{}, err
+	}
+	page := Page[AuditEntry]{NextCursor: events.NextCursor}
+	for _, e := range events.Items {
+		page.Items = append(page.Items, AuditEntry{AuditEvent: e, ActorName: names[e.ActorUserID]})
 	}
 	return page, nil
 }

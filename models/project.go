@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -41,48 +39,19 @@ type ProjectFields struct {
 	Status      string
 }
 
-// ListOptions page through a list newest first: Cursor is the opaque
-// NextCursor of the previous page.
-type ListOptions struct {
-	// Query filters by name (case-insensitive substring).
-	Query  string
-	Limit  int
-	Cursor string
-}
-
-// ProjectPage is one page of projects.
-type ProjectPage struct {
-	Projects   []Project
-	NextCursor string
-}
-
-// ErrInvalidCursor: a pagination cursor that this app did not make.
-var ErrInvalidCursor = errors.New("invalid pagination cursor")
+// pageKey is the project's keyset sort key.
+func (p Project) pageKey() (time.Time, string) { return p.CreatedAt, p.ID }
 
 // ListProjects returns the tenant's projects newest first, keyset-paginated
-// on (created_at, id).
-func ListProjects(ctx context.Context, db *gorm.DB, opts ListOptions) (ProjectPage, error) {
-	limit := pageLimit(opts.Limit)
+// on (created_at, id); opts.Query filters by name.
+func ListProjects(ctx context.Context, db *gorm.DB, opts ListOptions) (Page[Project], error) {
 	q := db.WithContext(ctx).Model(&Project{})
 	if s := strings.TrimSpace(opts.Query); s != "" {
 		q = q.Where("lower(name) LIKE ?", "%"+escapeLike(strings.ToLower(s))+"%")
 	}
-	if opts.Cursor != "" {
-		at, id, err := decodeCursor(opts.Cursor)
-		if err != nil {
-			return ProjectPage{}, err
-		}
-		q = q.Where("(created_at, id) < (?, CAST(? AS uuid))", at, id)
-	}
-	var ps []Project
-	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&ps).Error; err != nil {
-		return ProjectPage{}, fmt.Errorf("list projects: %w", err)
-	}
-	page := ProjectPage{Projects: ps}
-	if len(ps) > limit {
-		page.Projects = ps[:limit]
-		last := ps[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	page, err := listPage[Project](q, newestFirst, opts.Cursor, opts.Limit)
+	if err != nil {
+		return Page[Project]{}, fmt.Errorf("list projects: %w", err)
 	}
 	return page, nil
 }
@@ -93,15 +62,7 @@ func GetProject(ctx context.Context, db *gorm.DB, id string) (*Project, error) {
 	if !ValidID(id) {
 		return nil, fmt.Errorf("project %q: %w", id, ErrNotFound)
 	}
-	var p Project
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&p).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("project %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("project %s: %w", id, err)
-	}
-	return &p, nil
+	return takeOne[Project](db.WithContext(ctx).Where("id = ?", id), "project "+id)
 }
 
 // CreateProject creates a project in the tenant and records it in the audit
@@ -169,47 +130,4 @@ func CountProjects(ctx context.Context, db *gorm.DB) (int64, error) {
 		return 0, fmt.Errorf("count projects: %w", err)
 	}
 	return n, nil
-}
-
-// ValidID reports whether id is a UUID, the form of every tenant row's id:
-// anything else cannot exist and is answered as not found without asking
-// the database (which would fail on the cast).
-func ValidID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil && len(id) == 36
-}
-
-// pageLimit bounds a requested page size: default 20, at most 100.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 20
-	case n > 100:
-		return 100
-	default:
-		return n
-	}
-}
-
-// encodeCursor makes an opaque keyset cursor from a row's sort key.
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "," + id))
-}
-
-func decodeCursor(c string) (time.Time, string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, "", ErrInvalidCursor
-	}
-	ts, id, ok := strings.Cut(string(raw), ",")
-	at, err := time.Parse(time.RFC3339Nano, ts)
-	if !ok || err != nil || !ValidID(id) {
-		return time.Time{}, "", ErrInvalidCursor
-	}
-	return at, id, nil
-}
-
-// escapeLike escapes LIKE's wildcards, so a search for "50%" means it.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -62,14 +62,14 @@ FROM generate_series(1, %d) p, generate_series(1, %d) o ORDER BY p, o`, perOrg, 
 	}
 
 	ctx := models.WithTenant(context.Background(), models.Tenant{OrgID: "org_7", Slug: "org-7", UserID: "user_7", Role: models.RoleAdmin})
-	var first models.ProjectPage
+	var first models.Page[models.Project]
 	err = models.InTenant(ctx, db, testenv.TenantRole, func(tx *gorm.DB) error {
 		var err error
 		first, err = models.ListProjects(ctx, tx, models.ListOptions{Limit: 10})
 		return err
 	})
-	if err != nil || first.NextCursor == "" || len(first.Projects) != 10 {
-		t.Fatalf("first page = %d projects, cursor %q, %v; want 10 and a cursor", len(first.Projects), first.NextCursor, err)
+	if err != nil || first.NextCursor == "" || len(first.Items) != 10 {
+		t.Fatalf("first page = %d projects, cursor %q, %v; want 10 and a cursor", len(first.Items), first.NextCursor, err)
 	}
 
 	cases := []struct {

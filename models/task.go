@@ -34,40 +34,23 @@ type TaskChanges struct {
 	AssigneeID *string
 }
 
-// TaskPage is one page of tasks.
-type TaskPage struct {
-	Tasks      []Task
-	NextCursor string
-}
-
 // ErrAssigneeNotMember: a task was assigned to someone outside the tenant.
 var ErrAssigneeNotMember = errors.New("the assignee is not a member of this organization")
+
+// pageKey is the task's keyset sort key.
+func (t Task) pageKey() (time.Time, string) { return t.CreatedAt, t.ID }
 
 // ListTasks returns the tasks of the tenant's project oldest first (a to-do
 // list), keyset-paginated on (created_at, id); ErrNotFound when the project
 // is not the tenant's.
-func ListTasks(ctx context.Context, db *gorm.DB, projectID string, opts ListOptions) (TaskPage, error) {
+func ListTasks(ctx context.Context, db *gorm.DB, projectID string, opts ListOptions) (Page[Task], error) {
 	if _, err := GetProject(ctx, db, projectID); err != nil {
-		return TaskPage{}, err
+		return Page[Task]{}, err
 	}
-	limit := pageLimit(opts.Limit)
 	q := db.WithContext(ctx).Where("project_id = ?", projectID)
-	if opts.Cursor != "" {
-		at, id, err := decodeCursor(opts.Cursor)
-		if err != nil {
-			return TaskPage{}, err
-		}
-		q = q.Where("(created_at, id) > (?, CAST(? AS uuid))", at, id)
-	}
-	var ts []Task
-	if err := q.Order("created_at, id").Limit(limit + 1).Find(&ts).Error; err != nil {
-		return TaskPage{}, fmt.Errorf("list tasks of %s: %w", projectID, err)
-	}
-	page := TaskPage{Tasks: ts}
-	if len(ts) > limit {
-		page.Tasks = ts[:limit]
-		last := ts[limit-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	page, err := listPage[Task](q, oldestFirst, opts.Cursor, opts.Limit)
+	if err != nil {
+		return Page[Task]{}, fmt.Errorf("list tasks of %s: %w", projectID, err)
 	}
 	return page, nil
 }
@@ -77,15 +60,7 @@ func GetTask(ctx context.Context, db *gorm.DB, projectID, id string) (*Task, err
 	if !ValidID(projectID) || !ValidID(id) {
 		return nil, fmt.Errorf("task %q: %w", id, ErrNotFound)
 	}
-	var t Task
-	err := db.WithContext(ctx).Where("project_id = ? AND id = ?", projectID, id).Take(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("task %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("task %s: %w", id, err)
-	}
-	return &t, nil
+	return takeOne[Task](db.WithContext(ctx).Where("project_id = ? AND id = ?", projectID, id), "task "+id)
 }
 
 // CreateTask adds a task to the tenant's project and records it in the audit

@@ -69,8 +69,8 @@ func BenchmarkListProjects(b *testing.B) {
 	db, ctx := benchTenant(b, 25)
 	list := func(tx *gorm.DB) error {
 		page, err := models.ListProjects(ctx, tx, models.ListOptions{})
-		if err == nil && len(page.Projects) != 20 {
-			b.Fatalf("listed %d projects, want 20", len(page.Projects))
+		if err == nil && len(page.Items) != 20 {
+			b.Fatalf("listed %d projects, want 20", len(page.Items))
 		}
 		return err
 	}

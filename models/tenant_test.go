@@ -112,13 +112,13 @@ func TestWallScopeFiltersAndStamps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range page.Projects {
+	for _, p := range page.Items {
 		if p.OrganizationID != orgA {
 			t.Errorf("A's list holds %s of %s", p.Name, p.OrganizationID)
 		}
 	}
-	if len(page.Projects) != 2 {
-		t.Errorf("A's list has %d projects, want 2", len(page.Projects))
+	if len(page.Items) != 2 {
+		t.Errorf("A's list has %d projects, want 2", len(page.Items))
 	}
 	if _, err := models.GetProject(ctxA, db, b.ID); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("A gets B's project: err = %v, want ErrNotFound", err)
