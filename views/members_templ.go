@@ -9,6 +9,8 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+import "example.com/saas/internal/paths"
+
 // MembersView is an organization's members and, for admins, its pending
 // invitations and the invite form.
 type MembersView struct {
@@ -60,8 +62,6 @@ type InviteForm struct {
 	Role   string
 	Errors map[string]string
 }
-
-func (v MembersView) base() string { return "/orgs/" + v.Slug + "/members" }
 
 // Members lists the organization's members; admins manage them here.
 func Members(p Page, v MembersView) templ.Component {
@@ -750,9 +750,9 @@ func memberRow(v MembersView, m MemberRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var32 string
-			templ_7745c5c3_Var32, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.base() + "/" + m.UserID + "/role")).ResolveURL(ctx)
+			templ_7745c5c3_Var32, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(paths.MemberRole(v.Slug, m.UserID))).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `members.templ`, Line: 133, Col: 83}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `members.templ`, Line: 133, Col: 82}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var32)
 			if templ_7745c5c3_Err != nil {
@@ -1042,7 +1042,7 @@ func memberRow(v MembersView, m MemberRow) templ.Component {
 			templ_7745c5c3_Err = ConfirmDialog(Confirm{
 				Label:          removeLabel(m),
 				Message:        removeMessage(m),
-				Action:         v.base() + "/" + m.UserID + "/remove",
+				Action:         paths.RemoveMember(v.Slug, m.UserID),
 				Submit:         removeLabel(m),
 				AriaLabel:      removeLabel(m) + ": " + m.Name,
 				TestID:         "member-remove",
@@ -1177,7 +1177,7 @@ func inviteForm(v MembersView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var52 string
-		templ_7745c5c3_Var52, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.base() + "/invitations")).ResolveURL(ctx)
+		templ_7745c5c3_Var52, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(paths.Invitations(v.Slug))).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `members.templ`, Line: 184, Col: 71}
 		}
@@ -1417,7 +1417,7 @@ func invitationList(v MembersView) templ.Component {
 				templ_7745c5c3_Err = ConfirmDialog(Confirm{
 					Label:     "Revoke",
 					Message:   "Revoke the invitation for " + i.Email + "? The link stops working.",
-					Action:    v.base() + "/invitations/" + i.ID + "/revoke",
+					Action:    paths.RevokeInvitation(v.Slug, i.ID),
 					Submit:    "Revoke invitation",
 					AriaLabel: "Revoke the invitation for " + i.Email,
 					TestID:    "invitation-revoke",

@@ -5,6 +5,8 @@ package views
 import (
 	"strings"
 	"unicode"
+
+	"example.com/saas/internal/paths"
 )
 
 // AssetURLs builds cache-busting URLs for files under static/.
@@ -89,14 +91,34 @@ type Crumb struct {
 	URL   string
 }
 
-// sections are the side navigation's entries: key, label, path under the org.
-var sections = []struct{ key, label, path string }{
-	{"dashboard", "Dashboard", ""},
-	{"projects", "Projects", "/projects"},
+// navSection is an entry of the side navigation, which also heads the
+// breadcrumbs of its pages.
+type navSection struct {
+	key, label string
+	url        func(slug string) string
+	// settings entries are shown to those who may manage the organization.
+	settings bool
+}
+
+// sections are the side navigation's entries, in order.
+var sections = []navSection{
+	{key: "dashboard", label: "Dashboard", url: paths.Org},
+	{key: "projects", label: "Projects", url: paths.Projects},
 	// scaffold:nav — `make resource` adds a resource's section above this line.
-	{"members", "Members", "/members"},
-	{"audit", "Audit log", "/audit"},
-	{"settings", "Settings", "/settings"},
+	{key: "members", label: "Members", url: paths.Members},
+	{key: "audit", label: "Audit log", url: paths.Audit},
+	{key: "settings", label: "Settings", url: paths.Settings, settings: true},
+}
+
+// navSections are the sections the page's user sees.
+func (p Page) navSections() []navSection {
+	out := make([]navSection, 0, len(sections))
+	for _, s := range sections {
+		if !s.settings || p.Org.CanManageSettings {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // crumbs is the breadcrumb trail: Breadcrumbs when set, else on an
@@ -106,13 +128,12 @@ func (p Page) crumbs() []Crumb {
 	if len(p.Breadcrumbs) > 0 || p.Org == nil || p.Active == "" || p.Active == "dashboard" {
 		return p.Breadcrumbs
 	}
-	base := "/orgs/" + p.Org.Slug
-	out := []Crumb{{Label: p.Org.Name, URL: base}}
+	out := []Crumb{{Label: p.Org.Name, URL: paths.Org(p.Org.Slug)}}
 	for _, s := range sections {
 		if s.key != p.Active {
 			continue
 		}
-		out = append(out, Crumb{Label: s.label, URL: base + s.path})
+		out = append(out, Crumb{Label: s.label, URL: s.url(p.Org.Slug)})
 		if p.Title == s.label || p.Title == "" {
 			out[len(out)-1].URL = ""
 			return out

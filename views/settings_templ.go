@@ -9,6 +9,8 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+import "example.com/saas/internal/paths"
+
 // SettingsView is an organization's settings: its profile form and, for
 // those allowed, the delete form.
 type SettingsView struct {
@@ -30,8 +32,6 @@ type OrgSettingsForm struct {
 	Slug   string
 	Errors map[string]string
 }
-
-func (v SettingsView) base() string { return "/orgs/" + v.Slug + "/settings" }
 
 // Settings lets admins rename the organization, change its slug or delete it.
 func Settings(p Page, v SettingsView) templ.Component {
@@ -130,9 +130,9 @@ func Settings(p Page, v SettingsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var5 string
-			templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.base())).ResolveURL(ctx)
+			templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(paths.Settings(v.Slug))).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 39, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 39, Col: 70}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 			if templ_7745c5c3_Err != nil {
@@ -147,7 +147,7 @@ func Settings(p Page, v SettingsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = InputField(Field{Name: "slug", Label: "Slug", Value: v.Form.Slug, Error: v.Form.Errors["slug"], MaxLen: 60, Required: true, Autocomplete: "off",
-				Hint: "Lowercase letters, digits and dashes. Pages live at " + v.BaseURL + "/orgs/<slug>; old links stop working when it changes."}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "Lowercase letters, digits and dashes. Pages live at " + v.BaseURL + paths.Org(paths.Slug) + "; old links stop working when it changes."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -273,9 +273,9 @@ func Settings(p Page, v SettingsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var12 string
-				templ_7745c5c3_Var12, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.base() + "/delete")).ResolveURL(ctx)
+				templ_7745c5c3_Var12, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(paths.DeleteOrg(v.Slug))).ResolveURL(ctx)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 52, Col: 69}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 52, Col: 72}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var12)
 				if templ_7745c5c3_Err != nil {

@@ -6,8 +6,8 @@
 // It writes a goose migration (composite key led by organization_id,
 // row-level security, grants), the GORM model with audited writes, page and
 // JSON API handlers, templ views and tests, and adds the resource's routes
-// and navigation entry at the scaffold markers of handlers/routes.go,
-// views/layout.templ and views/page.go. Field types: string, text, int,
+// paths, routes and navigation entry at the scaffold markers of
+// internal/paths/paths.go, handlers/routes.go and views/page.go. Field types: string, text, int,
 // bool, date; the first string field is the resource's title.
 //
 // A name that clashes with the app's own, or invalid fields, are refused

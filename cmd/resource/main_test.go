@@ -59,8 +59,8 @@ func TestScaffoldInvoice(t *testing.T) {
 	}
 	slices.Sort(changed)
 	want := []string{"handlers/invoices.go", "handlers/invoices_api.go", "handlers/invoices_test.go", "handlers/routes.go",
-		"migrations/" + nextMigration(t, pristine), "models/date.go", "models/date_test.go", "models/invoice.go",
-		"views/invoices.templ", "views/invoices_templ.go", "views/layout.templ", "views/layout_templ.go", "views/page.go"}
+		"internal/paths/paths.go", "migrations/" + nextMigration(t, pristine), "models/date.go", "models/date_test.go", "models/invoice.go",
+		"views/invoices.templ", "views/invoices_templ.go", "views/page.go"}
 	if !slices.Equal(changed, want) {
 		t.Fatalf("changed files = %v, want %v", changed, want)
 	}

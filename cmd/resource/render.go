@@ -83,22 +83,13 @@ func render(repo *repository, r Resource) (output, error) {
 			return out, err
 		}
 	}
-	out.generated = []string{strings.TrimSuffix(view, ".templ") + "_templ.go", "views/layout_templ.go"}
+	out.generated = []string{strings.TrimSuffix(view, ".templ") + "_templ.go"}
 
-	for _, m := range markerEdits(r) {
-		old, err := repo.read(m.path)
-		if err != nil {
-			return out, err
-		}
-		data, err := insertAtMarker(old, m.marker, m.lines)
-		if err != nil {
-			return out, refuse("%s: %v", m.path, err)
-		}
-		if data, err = formatFile(repo.root, m.path, data); err != nil {
-			return out, err
-		}
-		out.files = append(out.files, file{path: m.path, data: data})
+	edited, err := applyMarkerEdits(repo, markerEdits(r))
+	if err != nil {
+		return out, err
 	}
+	out.files = append(out.files, edited...)
 	if err := add("handlers_test.go.tmpl", "handlers/"+r.Plural+"_test.go"); err != nil {
 		return out, err
 	}
@@ -136,12 +127,76 @@ func markerEdits(r Resource) []markerEdit {
 	}
 	return []markerEdit{
 		{"handlers/routes.go", "scaffold:routes", routes},
-		{"views/layout.templ", "scaffold:nav", []string{
-			fmt.Sprintf(`@navItem(p, %q, %q, "/orgs/"+p.Org.Slug+%q)`, r.KebabPlural, r.PluralLabel, "/"+r.KebabPlural),
-		}},
 		{"views/page.go", "scaffold:nav", []string{
-			fmt.Sprintf(`{%q, %q, %q},`, r.KebabPlural, r.PluralLabel, "/"+r.KebabPlural),
+			fmt.Sprintf(`{key: %q, label: %q, url: paths.%s},`, r.KebabPlural, r.PluralLabel, r.GoPlural),
 		}},
+		{"internal/paths/paths.go", "scaffold:paths", pagePaths(r)},
+		{"internal/paths/paths.go", "scaffold:api-paths", apiPaths(r)},
+	}
+}
+
+// applyMarkerEdits makes the edits, several to one file in turn, and
+// returns each edited file once, formatted.
+func applyMarkerEdits(repo *repository, edits []markerEdit) ([]file, error) {
+	var order []string
+	text := map[string][]byte{}
+	for _, m := range edits {
+		old, ok := text[m.path]
+		if !ok {
+			var err error
+			if old, err = repo.read(m.path); err != nil {
+				return nil, err
+			}
+			order = append(order, m.path)
+		}
+		data, err := insertAtMarker(old, m.marker, m.lines)
+		if err != nil {
+			return nil, refuse("%s: %v", m.path, err)
+		}
+		text[m.path] = data
+	}
+	files := make([]file, 0, len(order))
+	for _, p := range order {
+		data, err := formatFile(repo.root, p, text[p])
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, file{path: p, data: data})
+	}
+	return files, nil
+}
+
+// pagePaths are the path functions of a resource's pages, written as
+// internal/paths writes the projects'.
+func pagePaths(r Resource) []string {
+	return []string{
+		fmt.Sprintf("// %s is an organization's %s list (GET) and new %s (POST).", r.GoPlural, r.Lower(), r.PluralLower()),
+		fmt.Sprintf("func %s(slug string) string { return Org(slug) + %q }", r.GoPlural, "/"+r.KebabPlural),
+		"",
+		fmt.Sprintf("// New%s is the create-%s form.", r.Go, r.Kebab),
+		fmt.Sprintf("func New%s(slug string) string { return %s(slug) + \"/new\" }", r.Go, r.GoPlural),
+		"",
+		fmt.Sprintf("// %s is %s's page.", r.Go, r.An()),
+		fmt.Sprintf("func %s(slug, id string) string { return %s(slug) + \"/\" + segment(id) }", r.Go, r.GoPlural),
+		"",
+		fmt.Sprintf("// Edit%s is %s's edit form (GET) and its update (POST).", r.Go, r.An()),
+		fmt.Sprintf("func Edit%s(slug, id string) string { return %s(slug, id) + \"/edit\" }", r.Go, r.Go),
+		"",
+		fmt.Sprintf("// Delete%s is %s's delete confirmation (GET) and its deletion (POST).", r.Go, r.An()),
+		fmt.Sprintf("func Delete%s(slug, id string) string { return %s(slug, id) + \"/delete\" }", r.Go, r.Go),
+		"",
+	}
+}
+
+// apiPaths are the path constant and function of a resource's JSON API.
+func apiPaths(r Resource) []string {
+	return []string{
+		fmt.Sprintf("// API%s lists (GET) and creates (POST) %s.", r.GoPlural, r.PluralLower()),
+		fmt.Sprintf("const API%s = API + %q", r.GoPlural, "/"+r.KebabPlural),
+		"",
+		fmt.Sprintf("// API%s reads, changes and deletes one %s.", r.Go, r.Lower()),
+		fmt.Sprintf("func API%s(id string) string { return API%s + \"/\" + segment(id) }", r.Go, r.GoPlural),
+		"",
 	}
 }
 

@@ -116,7 +116,7 @@ func (repo *repository) checkClashes(r Resource, out output) error {
 	if segment.Match(routes) {
 		return refuse("NAME %q clashes with the routes under /%s in handlers/routes.go", r.Name, r.KebabPlural)
 	}
-	for _, p := range []string{"views/page.go", "views/layout.templ"} {
+	for _, p := range []string{"views/page.go"} {
 		b, err := repo.read(p)
 		if err != nil {
 			return err
@@ -152,6 +152,8 @@ func (repo *repository) checkGoNames(r Resource, out output) error {
 		views = append(views, r.Var+"TextArea")
 	}
 	wanted[pkg{"views", "views"}] = views
+	// internal/paths gets its functions above its markers.
+	wanted[pkg{"internal/paths", "paths"}] = []string{r.GoPlural, "New" + r.Go, r.Go, "Edit" + r.Go, "Delete" + r.Go, "API" + r.GoPlural, "API" + r.Go}
 
 	keys := make([]pkg, 0, len(wanted))
 	for k := range wanted {
