@@ -167,7 +167,7 @@ func (a *Auth) rememberVerified(w http.ResponseWriter, r *http.Request, app AppS
 		next.LastOrg = app.LastOrg
 	}
 	if err := a.Sessions.Save(w, r, next); err != nil {
-		a.Log.WarnContext(r.Context(), "save app session", append(LogAttrs(r.Context()), slog.Any("error", err))...)
+		a.Log.WarnContext(r.Context(), "save app session", slog.Any("error", err))
 	}
 }
 
@@ -293,7 +293,7 @@ func (a *Auth) applyHandshakeSession(w http.ResponseWriter, r *http.Request, tok
 func (a *Auth) redirectToHandshake(w http.ResponseWriter, r *http.Request, reason string) {
 	count, _ := strconv.Atoi(cookieValue(r, clerkauth.CookieRedirectCount))
 	if count >= clerkauth.MaxHandshakeRedirects {
-		a.Log.WarnContext(r.Context(), "handshake loop stopped", append(LogAttrs(r.Context()), slog.String("reason", reason))...)
+		a.Log.WarnContext(r.Context(), "handshake loop stopped", slog.String("reason", reason))
 		a.RenderError(w, r, ErrHandshakeLoop)
 		return
 	}
@@ -327,7 +327,7 @@ func (a *Auth) currentURL(r *http.Request) string {
 }
 
 func (a *Auth) refused(r *http.Request, source string, err error) {
-	a.Log.WarnContext(r.Context(), "credentials refused", append(LogAttrs(r.Context()), slog.String("source", source), slog.String("reason", err.Error()))...)
+	a.Log.WarnContext(r.Context(), "credentials refused", slog.String("source", source), slog.String("reason", err.Error()))
 }
 
 func (a *Auth) now() time.Time {
