@@ -116,10 +116,7 @@ func (a *Auth) redirectToHandshake(w http.ResponseWriter, r *http.Request, reaso
 	http.SetCookie(w, &http.Cookie{Name: clerkauth.CookieRedirectCount, Value: strconv.Itoa(count + 1), Path: "/", MaxAge: 3, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	devBrowser := ""
 	if a.Development {
-		devBrowser = r.URL.Query().Get(clerkauth.ParamDevBrowser)
-		if devBrowser == "" {
-			devBrowser = cookieValue(r, clerkauth.CookieDevBrowser)
-		}
+		devBrowser = DevBrowser(r)
 	}
 	w.Header().Set("Cache-Control", "no-store") // browsers cache 307s
 	http.Redirect(w, r, clerkauth.HandshakeURL(a.FrontendAPI, a.currentURL(r), reason, devBrowser), http.StatusTemporaryRedirect)
