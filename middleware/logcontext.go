@@ -64,7 +64,7 @@ func (h *LogHandler) Enabled(ctx context.Context, level slog.Level) bool {
 // Handle adds the context's ids to r and passes it to the wrapped handler.
 func (h *LogHandler) Handle(ctx context.Context, r slog.Record) error {
 	var buf [3]slog.Attr
-	if attrs := appendLogIDs(buf[:0], ctx); len(attrs) > 0 {
+	if attrs := appendLogIDs(ctx, buf[:0]); len(attrs) > 0 {
 		r = r.Clone()
 		r.AddAttrs(attrs...)
 	}
@@ -83,7 +83,7 @@ func (h *LogHandler) WithGroup(name string) slog.Handler {
 
 // appendLogIDs appends the ids known for ctx to out, leaving out the
 // unknown ones.
-func appendLogIDs(out []slog.Attr, ctx context.Context) []slog.Attr {
+func appendLogIDs(ctx context.Context, out []slog.Attr) []slog.Attr {
 	if ctx == nil {
 		return out
 	}
