@@ -58,7 +58,7 @@ func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) {
 	if id, ok := models.IdentityFrom(r.Context()); ok && id.SessionID != "" {
 		if _, err := h.Clerk.Sessions.Revoke(r.Context(), &session.RevokeParams{ID: id.SessionID}); err != nil {
 			// Still sign out locally; the local revocation below refuses the session.
-			h.Log.WarnContext(r.Context(), "revoke Clerk session", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
+			h.Log.WarnContext(r.Context(), "revoke Clerk session", slog.Any("error", err))
 		}
 		if err := models.RevokeSession(r.Context(), h.DB, id.SessionID, id.UserID, "revoked"); err != nil {
 			h.renderError(w, r, err)

@@ -88,7 +88,7 @@ func (h *Handlers) page(w http.ResponseWriter, r *http.Request, title string) vi
 	p.User = &views.UserNav{ID: id.UserID, Name: "Signed in"}
 	u, orgs, err := h.Directory.UserAndOrganizations(r.Context(), id.UserID)
 	if err != nil {
-		h.Log.WarnContext(r.Context(), "top bar", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
+		h.Log.WarnContext(r.Context(), "top bar", slog.Any("error", err))
 	}
 	if u != nil {
 		p.User = &views.UserNav{ID: u.ID, Name: u.DisplayName(), Email: u.Email, ImageURL: u.ImageURL}
@@ -144,7 +144,7 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, c 
 		if r.Context().Err() != nil {
 			level = slog.LevelWarn // the client went away mid-page; nothing to fix here
 		}
-		h.Log.Log(r.Context(), level, "render page", append(middleware.LogAttrs(r.Context()), slog.Any("error", err))...)
+		h.Log.Log(r.Context(), level, "render page", slog.Any("error", err))
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
@@ -208,7 +208,7 @@ func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error
 	if he.status >= 500 && he.code != codeBusy { // overload is expected, not a fault
 		level = slog.LevelError
 	}
-	h.Log.Log(r.Context(), level, "request failed", append(middleware.LogAttrs(r.Context()), slog.Int("status", he.status), slog.Any("error", err))...)
+	h.Log.Log(r.Context(), level, "request failed", slog.Int("status", he.status), slog.Any("error", err))
 	if wantsJSON(r) {
 		writeJSONError(w, he.status, he.code, he.message)
 		return

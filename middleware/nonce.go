@@ -51,8 +51,8 @@ func (a *Auth) redeemNonce(r *http.Request, nonce string) ([]string, error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, clerkauth.ErrNonceRateLimited), errors.Is(err, clerkauth.ErrNonceRepeated), errors.Is(err, clerkauth.ErrNonceMalformed):
-		a.Log.DebugContext(r.Context(), "handshake nonce not redeemed", append(LogAttrs(r.Context()),
-			slog.String("reason", err.Error()), slog.String("nonce", clerkauth.NonceFingerprint(nonce)))...)
+		a.Log.DebugContext(r.Context(), "handshake nonce not redeemed",
+			slog.String("reason", err.Error()), slog.String("nonce", clerkauth.NonceFingerprint(nonce)))
 		if errors.Is(err, clerkauth.ErrNonceRateLimited) {
 			a.reportLimitedNonces(r.Context(), n)
 		}
@@ -74,6 +74,6 @@ func (a *Auth) reportLimitedNonces(ctx context.Context, n *clerkauth.NonceRedeem
 	since := limited - s.reported
 	s.lastReport, s.reported = now, limited
 	s.mu.Unlock()
-	a.Log.WarnContext(ctx, "handshake nonce redemptions rate-limited", append(LogAttrs(ctx),
-		slog.Uint64("limited", since), slog.Uint64("limited_total", limited), slog.Uint64("calls_total", calls))...)
+	a.Log.WarnContext(ctx, "handshake nonce redemptions rate-limited",
+		slog.Uint64("limited", since), slog.Uint64("limited_total", limited), slog.Uint64("calls_total", calls))
 }

@@ -21,8 +21,7 @@ func Recover(log *slog.Logger, renderError func(http.ResponseWriter, *http.Reque
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				args := append(LogAttrs(r.Context()), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-				log.ErrorContext(r.Context(), "panic serving request", args...)
+				log.ErrorContext(r.Context(), "panic serving request", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 				renderError(w, r, fmt.Errorf("panic: %v", v))
 			}()
 			next.ServeHTTP(w, r)

@@ -12,7 +12,7 @@ import (
 
 func TestRecoverRendersErrorAndLogsStack(t *testing.T) {
 	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	log := slog.New(NewLogHandler(slog.NewTextHandler(&logs, nil)))
 	var rendered error
 	h := RequestID(AccessLog(log)(Recover(log, func(w http.ResponseWriter, r *http.Request, err error) {
 		rendered = err

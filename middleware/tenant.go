@@ -21,14 +21,39 @@ type ErrorRenderer func(http.ResponseWriter, *http.Request, error)
 // remembers the slug in the app session for /app. It runs after
 // RequireUser, on routes whose pattern has {slug}.
 func RequireOrgMember(lookup TenantLookup, sessions *SessionStore, renderError ErrorRenderer) func(http.Handler) http.Handler {
+	slug := func(r *http.Request, _ models.Identity) string { return r.PathValue("slug") }
+	return requireTenant(lookup, slug, models.ErrNotFound, sessions, renderError)
+}
+
+// RequireActiveOrg is RequireOrgMember for the JSON API: the tenant is the
+// session token's active organization, and the membership is checked in the
+// local tables all the same. No active organization is a 403
+// (models.ErrNoActiveOrganization); not a member, a 404. It runs after
+// RequireUser.
+func RequireActiveOrg(lookup TenantLookup, renderError ErrorRenderer) func(http.Handler) http.Handler {
+	activeOrg := func(_ *http.Request, id models.Identity) string { return id.OrgID }
+	return requireTenant(lookup, activeOrg, models.ErrNoActiveOrganization, nil, renderError)
+}
+
+// tenantKey returns the key a request's tenant is looked up by for the
+// signed-in identity, "" when there is none.
+type tenantKey func(r *http.Request, id models.Identity) string
+
+// requireTenant is RequireOrgMember and RequireActiveOrg: it looks up the
+// tenant keyOf names for the signed-in user, notes its organization for the
+// logs and serves next with the tenant in the context. Without a user or a
+// key it answers missing, and a failed lookup with its error. With sessions,
+// a page view remembers the organization.
+func requireTenant(lookup TenantLookup, keyOf tenantKey, missing error, sessions *SessionStore, renderError ErrorRenderer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, ok := models.IdentityFrom(r.Context())
-			if !ok {
-				renderError(w, r, models.ErrNotFound)
+			key := keyOf(r, id)
+			if !ok || key == "" {
+				renderError(w, r, missing)
 				return
 			}
-			t, err := lookup(r.Context(), r.PathValue("slug"), id.UserID)
+			t, err := lookup(r.Context(), key, id.UserID)
 			if err != nil {
 				renderError(w, r, err)
 				return
@@ -51,30 +76,6 @@ func rememberOrg(w http.ResponseWriter, r *http.Request, sessions *SessionStore,
 	}
 	a.LastOrg = slug
 	sessions.Save(w, r, a)
-}
-
-// RequireActiveOrg is RequireOrgMember for the JSON API: the tenant is the
-// session token's active organization, and the membership is checked in the
-// local tables all the same. No active organization is a 403
-// (models.ErrNoActiveOrganization); not a member, a 404. It runs after
-// RequireUser.
-func RequireActiveOrg(lookup TenantLookup, renderError ErrorRenderer) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, ok := models.IdentityFrom(r.Context())
-			if !ok || id.OrgID == "" {
-				renderError(w, r, models.ErrNoActiveOrganization)
-				return
-			}
-			t, err := lookup(r.Context(), id.OrgID, id.UserID)
-			if err != nil {
-				renderError(w, r, err)
-				return
-			}
-			NoteOrg(r.Context(), t.OrgID)
-			next.ServeHTTP(w, r.WithContext(models.WithTenant(r.Context(), t)))
-		})
-	}
 }
 
 // RequirePermission lets through only users whose membership grants

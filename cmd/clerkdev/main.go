@@ -27,6 +27,12 @@ import (
 	"example.com/saas/internal/clerkdev"
 )
 
+// Defaults of the settings above.
+const (
+	defaultAddr       = "127.0.0.1:8081"
+	defaultWebhookURL = "http://localhost:8080/webhooks/clerk"
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -51,7 +57,7 @@ func run(ctx context.Context, lookup func(string) (string, bool), stdout, stderr
 	}
 	cfg := clerkdev.Config{
 		SecretKey:              key,
-		WebhookURL:             env("CLERKDEV_WEBHOOK_URL", "http://localhost:8080/webhooks/clerk"),
+		WebhookURL:             env("CLERKDEV_WEBHOOK_URL", defaultWebhookURL),
 		WebhookSecret:          env("CLERKDEV_WEBHOOK_SECRET", ""),
 		AllowedRedirectOrigins: splitList(env("CLERKDEV_ALLOWED_REDIRECT_ORIGINS", "")),
 		Logger:                 slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
@@ -64,8 +70,8 @@ func run(ctx context.Context, lookup func(string) (string, bool), stdout, stderr
 		cfg.Seed = &seed
 	}
 	addr := env("CLERKDEV_ADDR", "")
-	if addr == "" {
-		addr = "127.0.0.1:8081"
+	if addr == "" { // set but empty also means the default
+		addr = defaultAddr
 	}
 	return clerkdev.Run(ctx, addr, cfg, stdout)
 }

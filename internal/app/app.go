@@ -15,6 +15,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"example.com/saas/internal/config"
+	"example.com/saas/middleware"
 )
 
 // ErrUsage marks a command-line mistake; main exits 2 on it.
@@ -92,12 +93,15 @@ func withDotEnv(getenv func(string) string) func(string) string {
 	}
 }
 
+// newLogger writes JSON lines in production and text otherwise; every record
+// logged with a request's context carries its ids (middleware.LogHandler).
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.Production() {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(middleware.NewLogHandler(h))
 }
 
 // OSEnv is the real process environment.

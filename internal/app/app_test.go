@@ -19,6 +19,7 @@ import (
 
 	"example.com/saas/internal/config"
 	"example.com/saas/internal/testenv"
+	"example.com/saas/models"
 )
 
 func testEnv(vars map[string]string) (Env, *bytes.Buffer) {
@@ -299,6 +300,20 @@ func TestMetricsAddressTaken(t *testing.T) {
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Var != "METRICS_ADDR" || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("Run = %v, want one line naming METRICS_ADDR", err)
+	}
+}
+
+// TestLoggerAddsRequestIDs: in both formats, a line logged with a request's
+// context carries its id without the caller adding it.
+func TestLoggerAddsRequestIDs(t *testing.T) {
+	t.Parallel()
+	ctx := models.WithRequestID(context.Background(), "req_1")
+	for env, want := range map[string]string{config.EnvDevelopment: "request_id=req_1", config.EnvProduction: `"request_id":"req_1"`} {
+		var logs bytes.Buffer
+		newLogger(&config.Config{Env: env}, &logs).InfoContext(ctx, "hello")
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("%s: log line %q lacks %s", env, logs.String(), want)
+		}
 	}
 }
 

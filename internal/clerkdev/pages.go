@@ -37,18 +37,30 @@ func (s *Server) renderPage(w http.ResponseWriter, status int, d pageData) {
 }
 
 // portalRedirect validates an optional redirect_url: "" is fine, otherwise an absolute
-// http(s) URL (never javascript: and the like) on an allowed redirect origin.
-func (s *Server) portalRedirect(raw string) (string, *redirectError) {
+// http(s) URL (never javascript: and the like) on an allowed redirect origin. It refuses
+// a bad one itself (badRedirect), and ok is false.
+func (s *Server) portalRedirect(w http.ResponseWriter, raw string) (redirect string, ok bool) {
 	if _, bad := s.checkRedirect(raw, true); bad != nil {
-		return "", bad
+		s.badRedirect(w, bad)
+		return "", false
 	}
-	return raw, nil
+	return raw, true
 }
 
 // badRedirect refuses the request, as Clerk does, without a form, a dev-browser token
 // or a link to the refused URL.
 func (s *Server) badRedirect(w http.ResponseWriter, bad *redirectError) {
 	s.renderPage(w, http.StatusBadRequest, pageData{Title: "Invalid redirect", Mode: "done", Error: bad.page})
+}
+
+// parsePortalForm parses the form of a POST to a hosted page and checks its
+// redirect_url; it answers a bad form or redirect itself, and ok is false.
+func (s *Server) parsePortalForm(w http.ResponseWriter, r *http.Request) (redirect string, ok bool) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return "", false
+	}
+	return s.portalRedirect(w, r.PostForm.Get("redirect_url"))
 }
 
 func (s *Server) otherLink(path, redirect, db string) string {
@@ -60,22 +72,32 @@ func (s *Server) otherLink(path, redirect, db string) string {
 	return path + "?" + strings.Join(q, "&")
 }
 
-// showSignIn serves GET /sign-in and GET /sign-up.
+// portalPage checks the redirect_url of a GET to a hosted page (refusing a bad one: ok
+// is false) and returns the page's data for mode with the browser's client. An
+// invitation's ticket fills in its email address.
+func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, mode string) (d pageData, c *client, ok bool) {
+	q := r.URL.Query()
+	redirect, ok := s.portalRedirect(w, q.Get("redirect_url"))
+	if !ok {
+		return d, nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c = s.clientForLocked(r, q.Get("__clerk_db_jwt"))
+	d = pageData{Mode: mode, RedirectURL: redirect, DevBrowser: c.DevBrowser}
+	if inv := s.invitations[q.Get("__clerk_ticket")]; inv != nil && inv.Status == "pending" {
+		d.Identifier = inv.Email
+	}
+	return d, c, true
+}
+
+// showPortal serves GET /sign-in and GET /sign-up.
 func (s *Server) showPortal(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		redirect, bad := s.portalRedirect(q.Get("redirect_url"))
-		if bad != nil {
-			s.badRedirect(w, bad)
+		d, c, ok := s.portalPage(w, r, mode)
+		if !ok {
 			return
 		}
-		s.mu.Lock()
-		c := s.clientForLocked(r, q.Get("__clerk_db_jwt"))
-		d := pageData{Mode: mode, RedirectURL: redirect, DevBrowser: c.DevBrowser}
-		if inv := s.invitations[q.Get("__clerk_ticket")]; inv != nil && inv.Status == "pending" {
-			d.Identifier = inv.Email
-		}
-		s.mu.Unlock()
 		setClientCookie(w, c)
 		s.renderPortal(w, http.StatusOK, d)
 	}
@@ -96,46 +118,48 @@ func (s *Server) renderPortal(w http.ResponseWriter, status int, d pageData) {
 	s.renderPage(w, status, d)
 }
 
-// finishSignIn sends the browser back to the app with the dev browser in the URL, as
-// Clerk's development instances do, or shows a confirmation when there is no redirect_url.
-func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, redirect, db, message string) {
+// backToApp sends the browser back to the app with the dev browser in the URL, as
+// Clerk's development instances do, or shows title and message when there is no
+// redirect_url.
+func (s *Server) backToApp(w http.ResponseWriter, r *http.Request, redirect, db, title, message string) {
 	if redirect == "" {
-		s.renderPage(w, http.StatusOK, pageData{Title: message, Mode: "done", Message: message})
+		s.renderPage(w, http.StatusOK, pageData{Title: title, Mode: "done", Message: message})
 		return
 	}
 	u, _ := absoluteHTTP(redirect)
 	http.Redirect(w, r, withQuery(u, "__clerk_db_jwt", db), http.StatusSeeOther)
 }
 
-// signIn handles POST /sign-in: check the password, start a session on the client.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+// answerPortalForm answers a POST /sign-in or /sign-up: the form again with d.Error
+// (422), else, the session started, back to the app with done as the confirmation.
+func (s *Server) answerPortalForm(w http.ResponseWriter, r *http.Request, c *client, d pageData, done string) {
+	setClientCookie(w, c)
+	if d.Error != "" {
+		s.renderPortal(w, http.StatusUnprocessableEntity, d)
 		return
 	}
-	redirect, bad := s.portalRedirect(r.PostForm.Get("redirect_url"))
-	if bad != nil {
-		s.badRedirect(w, bad)
+	s.backToApp(w, r, d.RedirectURL, d.DevBrowser, done, done)
+}
+
+// signIn handles POST /sign-in: check the password, start a session on the client.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	redirect, ok := s.parsePortalForm(w, r)
+	if !ok {
 		return
 	}
 	identifier := strings.TrimSpace(r.PostForm.Get("identifier"))
 	password := r.PostForm.Get("password")
 	s.mu.Lock()
 	c := s.clientForLocked(r, r.PostForm.Get("__clerk_db_jwt"))
+	d := pageData{Mode: "sign-in", RedirectURL: redirect, DevBrowser: c.DevBrowser, Identifier: identifier}
 	u := s.userByEmailLocked(identifier)
 	if u == nil || len(u.PasswordHash) == 0 || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
-		d := pageData{Mode: "sign-in", RedirectURL: redirect, DevBrowser: c.DevBrowser, Identifier: identifier,
-			Error: "Incorrect email address or password."}
-		s.mu.Unlock()
-		setClientCookie(w, c)
-		s.renderPortal(w, http.StatusUnprocessableEntity, d)
-		return
+		d.Error = "Incorrect email address or password."
+	} else {
+		s.startSessionLocked(r, u, c, redirect)
 	}
-	s.startSessionLocked(r, u, c, redirect)
-	db := c.DevBrowser
 	s.mu.Unlock()
-	setClientCookie(w, c)
-	s.finishSignIn(w, r, redirect, db, "You are signed in.")
+	s.answerPortalForm(w, r, c, d, "You are signed in.")
 }
 
 // startSessionLocked accepts the user's pending invitations and starts a session whose
@@ -152,13 +176,8 @@ func (s *Server) startSessionLocked(r *http.Request, u *user, c *client, redirec
 
 // signUp handles POST /sign-up: create the user, then sign in as for POST /sign-in.
 func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	redirect, bad := s.portalRedirect(r.PostForm.Get("redirect_url"))
-	if bad != nil {
-		s.badRedirect(w, bad)
+	redirect, ok := s.parsePortalForm(w, r)
+	if !ok {
 		return
 	}
 	f := r.PostForm
@@ -168,56 +187,42 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	c := s.clientForLocked(r, f.Get("__clerk_db_jwt"))
 	d := pageData{Mode: "sign-up", RedirectURL: redirect, DevBrowser: c.DevBrowser,
 		Identifier: identifier, FirstName: first, LastName: last}
-	in := userInput{EmailAddresses: []string{identifier}, Password: &password,
-		FirstName: strPtr(first), LastName: strPtr(last)}
-	var u *user
-	var e *apiError
 	switch {
 	case identifier == "":
 		d.Error = "Enter your email address."
 	case password == "":
 		d.Error = "Enter a password."
 	default:
-		u, e = s.createUserLocked(in, requestInfo(r))
-		if e != nil {
-			d.Error = e.LongMessage
-		}
+		in := userInput{EmailAddresses: []string{identifier}, Password: &password,
+			FirstName: strPtr(first), LastName: strPtr(last)}
+		d.Error = s.createAndStartLocked(r, in, c, redirect)
 	}
-	if d.Error != "" {
-		s.mu.Unlock()
-		setClientCookie(w, c)
-		s.renderPortal(w, http.StatusUnprocessableEntity, d)
-		return
-	}
-	s.startSessionLocked(r, u, c, redirect)
-	db := c.DevBrowser
 	s.mu.Unlock()
-	setClientCookie(w, c)
-	s.finishSignIn(w, r, redirect, db, "Your account is ready and you are signed in.")
+	s.answerPortalForm(w, r, c, d, "Your account is ready and you are signed in.")
 }
 
-func (s *Server) showSignOut(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	redirect, bad := s.portalRedirect(q.Get("redirect_url"))
-	if bad != nil {
-		s.badRedirect(w, bad)
-		return
+// createAndStartLocked creates the user of a sign-up and starts its session, or returns
+// why the user could not be created.
+func (s *Server) createAndStartLocked(r *http.Request, in userInput, c *client, redirect string) string {
+	u, e := s.createUserLocked(in, requestInfo(r))
+	if e != nil {
+		return e.LongMessage
 	}
-	s.mu.Lock()
-	c := s.clientForLocked(r, q.Get("__clerk_db_jwt"))
-	s.mu.Unlock()
-	s.renderPortal(w, http.StatusOK, pageData{Mode: "sign-out", RedirectURL: redirect, DevBrowser: c.DevBrowser})
+	s.startSessionLocked(r, u, c, redirect)
+	return ""
+}
+
+// showSignOut serves GET /sign-out; unlike the sign-in pages it sets no client cookie.
+func (s *Server) showSignOut(w http.ResponseWriter, r *http.Request) {
+	if d, _, ok := s.portalPage(w, r, "sign-out"); ok {
+		s.renderPortal(w, http.StatusOK, d)
+	}
 }
 
 // signOut handles POST /sign-out: end every active session of the client.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	redirect, bad := s.portalRedirect(r.PostForm.Get("redirect_url"))
-	if bad != nil {
-		s.badRedirect(w, bad)
+	redirect, ok := s.parsePortalForm(w, r)
+	if !ok {
 		return
 	}
 	src := requestInfo(r)
@@ -228,15 +233,9 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 			s.setSessionStatusLocked(sess, "ended", src)
 		}
 	}
-	db := c.DevBrowser
 	s.mu.Unlock()
 	setClientCookie(w, c)
-	if redirect == "" {
-		s.renderPage(w, http.StatusOK, pageData{Title: "Signed out", Mode: "done", Message: "You are signed out."})
-		return
-	}
-	u, _ := absoluteHTTP(redirect)
-	http.Redirect(w, r, withQuery(u, "__clerk_db_jwt", db), http.StatusSeeOther)
+	s.backToApp(w, r, redirect, c.DevBrowser, "Signed out", "You are signed out.")
 }
 
 // index serves a small home page with links to the hosted pages and the dev endpoints.
