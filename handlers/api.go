@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -16,245 +14,52 @@ import (
 // (middleware.RequireActiveOrg). Lists are {"data": [...], "next_cursor"};
 // single resources are the object itself; errors are the usual envelope,
 // with "fields" on 422. Unknown JSON fields, organization_id among them, are
-// ignored: the organization always comes from the token.
+// ignored: the organization always comes from the token. Each resource's
+// API is in its area's file (projects_api.go); these are the user's own.
 
-// projectInput is a project's JSON body; nil fields are left unchanged by PATCH.
-type projectInput struct {
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
-	Status      *string `json:"status"`
+// apiHandlers answer the API's routes about the caller: who they are and
+// who else is in their organization.
+type apiHandlers struct {
+	*pages
+	tenantDB
+	db      *gorm.DB
+	tenants tenantLookup
 }
 
-// apply merges in over f.
-func (in projectInput) apply(f projectForm) projectForm {
-	if in.Name != nil {
-		f.Name = strings.TrimSpace(*in.Name)
-	}
-	if in.Description != nil {
-		f.Description = strings.TrimSpace(*in.Description)
-	}
-	if in.Status != nil {
-		f.Status = *in.Status
-	}
-	return f
-}
-
-// taskInput is a task's JSON body; assignee_id null unassigns.
-type taskInput struct {
-	Title      *string         `json:"title"`
-	Done       *bool           `json:"done"`
-	AssigneeID json.RawMessage `json:"assignee_id"`
-}
-
-// apiListProjects answers a page of projects: ?q=, ?limit= (≤ 100), ?cursor=.
-func (h *Handlers) apiListProjects(w http.ResponseWriter, r *http.Request) {
-	opts, ok := listOptions(w, r)
-	if !ok {
-		return
-	}
-	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.Page[models.Project], error) {
-		return models.ListProjects(r.Context(), tx, opts)
-	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": nonNilSlice(page.Items), "next_cursor": nullable(page.NextCursor)})
-}
-
-// apiCreateProject creates a project from {"name", "description"}.
-func (h *Handlers) apiCreateProject(w http.ResponseWriter, r *http.Request) {
-	var in projectInput
-	if !h.decodeJSON(w, r, &in) {
-		return
-	}
-	f := in.apply(projectForm{Status: models.StatusActive})
-	if errs := f.Validate(); len(errs) > 0 {
-		writeValidation(w, errs)
-		return
-	}
-	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
-		return models.CreateProject(r.Context(), tx, f.fields())
-	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, p)
-}
-
-// apiGetProject answers one project.
-func (h *Handlers) apiGetProject(w http.ResponseWriter, r *http.Request) {
-	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
-		return models.GetProject(r.Context(), tx, r.PathValue("id"))
-	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
-}
-
-// apiUpdateProject changes the fields given; another tenant's id is a 404
-// whatever the body.
-func (h *Handlers) apiUpdateProject(w http.ResponseWriter, r *http.Request) {
-	var in projectInput
-	if !h.decodeJSON(w, r, &in) {
-		return
-	}
-	var p *models.Project
-	var errs map[string]string
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		old, err := models.GetProject(r.Context(), tx, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		f := in.apply(projectForm{Name: old.Name, Description: old.Description, Status: old.Status})
-		if errs = f.Validate(); len(errs) > 0 {
-			return nil
-		}
-		p, err = models.UpdateProject(r.Context(), tx, old.ID, f.fields())
-		return err
-	})
+// apiMe returns the signed-in user from the local table and the token's
+// active organization with the role and permissions of the synced
+// membership. Never the token's: Clerk leaves system permissions
+// (org:sys_*) out of session claims, and the app grants only what the
+// membership says.
+func (h *apiHandlers) apiMe(w http.ResponseWriter, r *http.Request) {
+	id, _ := models.IdentityFrom(r.Context())
+	user := map[string]any{"id": id.UserID}
+	u, err := models.GetUser(r.Context(), h.db, id.UserID)
 	switch {
-	case err != nil:
-		h.renderError(w, r, err)
-	case len(errs) > 0:
-		writeValidation(w, errs)
-	default:
-		writeJSON(w, http.StatusOK, p)
-	}
-}
-
-// apiDeleteProject deletes a project and its tasks.
-func (h *Handlers) apiDeleteProject(w http.ResponseWriter, r *http.Request) {
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		return models.DeleteProject(r.Context(), tx, r.PathValue("id"))
-	})
-	if err != nil {
+	case err == nil:
+		user = map[string]any{"id": u.ID, "email": u.Email, "first_name": u.FirstName, "last_name": u.LastName, "image_url": u.ImageURL}
+	case !errors.Is(err, models.ErrNotFound):
 		h.renderError(w, r, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// apiListTasks answers a page of a project's tasks, oldest first.
-func (h *Handlers) apiListTasks(w http.ResponseWriter, r *http.Request) {
-	opts, ok := listOptions(w, r)
-	if !ok {
-		return
-	}
-	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.Page[models.Task], error) {
-		return models.ListTasks(r.Context(), tx, r.PathValue("id"), opts)
-	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": nonNilSlice(page.Items), "next_cursor": nullable(page.NextCursor)})
-}
-
-// apiCreateTask adds a task from {"title", "assignee_id"}.
-func (h *Handlers) apiCreateTask(w http.ResponseWriter, r *http.Request) {
-	var in taskInput
-	if !h.decodeJSON(w, r, &in) {
-		return
-	}
-	title := ""
-	if in.Title != nil {
-		title = strings.TrimSpace(*in.Title)
-	}
-	assignee, okAssignee := assigneeOf(in.AssigneeID)
-	errs := map[string]string{}
-	if msg := taskTitleErr(title); msg != "" {
-		errs["title"] = msg
-	}
-	if !okAssignee {
-		errs["assignee_id"] = "Must be a user id or null."
-	}
-	h.writeTask(w, r, http.StatusCreated, errs, func(tx *gorm.DB) (*models.Task, error) {
-		return models.CreateTask(r.Context(), tx, r.PathValue("id"), title, deref(assignee))
-	})
-}
-
-// apiUpdateTask changes the given fields of a task.
-func (h *Handlers) apiUpdateTask(w http.ResponseWriter, r *http.Request) {
-	var in taskInput
-	if !h.decodeJSON(w, r, &in) {
-		return
-	}
-	c := models.TaskChanges{Done: in.Done}
-	errs := map[string]string{}
-	if in.Title != nil {
-		title := strings.TrimSpace(*in.Title)
-		if msg := taskTitleErr(title); msg != "" {
-			errs["title"] = msg
+	resp := map[string]any{"user": user, "session_id": id.SessionID, "organization": nil}
+	if id.OrgID != "" {
+		org := map[string]any{"id": id.OrgID, "slug": id.OrgSlug, "role": "", "permissions": []string{}}
+		t, err := h.tenants.byOrg(r.Context(), id.OrgID, id.UserID)
+		switch {
+		case err == nil:
+			org["slug"], org["role"], org["permissions"] = t.Slug, t.Role, orEmpty(t.Permissions)
+		case !errors.Is(err, models.ErrNotFound):
+			h.renderError(w, r, err)
+			return
 		}
-		c.Title = &title
+		resp["organization"] = org
 	}
-	if len(in.AssigneeID) > 0 {
-		assignee, ok := assigneeOf(in.AssigneeID)
-		if !ok {
-			errs["assignee_id"] = "Must be a user id or null."
-		}
-		c.AssigneeID = assignee
-		if assignee == nil { // null unassigns
-			c.AssigneeID = new(string)
-		}
-	}
-	h.writeTask(w, r, http.StatusOK, errs, func(tx *gorm.DB) (*models.Task, error) {
-		return models.UpdateTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"), c)
-	})
-}
-
-// writeTask runs a task write in the tenant; the project and task are
-// checked before the field errors, so another tenant's ids are a 404.
-func (h *Handlers) writeTask(w http.ResponseWriter, r *http.Request, status int, errs map[string]string, write func(tx *gorm.DB) (*models.Task, error)) {
-	var task *models.Task
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		if _, err := models.GetProject(r.Context(), tx, r.PathValue("id")); err != nil {
-			return err
-		}
-		if id := r.PathValue("taskID"); id != "" {
-			if _, err := models.GetTask(r.Context(), tx, r.PathValue("id"), id); err != nil {
-				return err
-			}
-		}
-		if len(errs) > 0 {
-			return nil
-		}
-		var err error
-		task, err = write(tx)
-		if errors.Is(err, models.ErrAssigneeNotMember) {
-			errs["assignee_id"] = "Must be a member of this organization."
-			return nil
-		}
-		return err
-	})
-	switch {
-	case err != nil:
-		h.renderError(w, r, err)
-	case len(errs) > 0:
-		writeValidation(w, errs)
-	default:
-		writeJSON(w, status, task)
-	}
-}
-
-// apiDeleteTask deletes a task.
-func (h *Handlers) apiDeleteTask(w http.ResponseWriter, r *http.Request) {
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		return models.DeleteTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"))
-	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // apiListMembers answers the organization's members from the local tables.
-func (h *Handlers) apiListMembers(w http.ResponseWriter, r *http.Request) {
+func (h *apiHandlers) apiListMembers(w http.ResponseWriter, r *http.Request) {
 	members, err := inTenantValue(h, r, func(tx *gorm.DB) ([]models.Member, error) {
 		return models.MembersOf(r.Context(), tx)
 	})
@@ -266,25 +71,28 @@ func (h *Handlers) apiListMembers(w http.ResponseWriter, r *http.Request) {
 	for _, m := range members {
 		out = append(out, map[string]any{
 			"user_id": m.UserID, "email": m.Email, "first_name": m.FirstName, "last_name": m.LastName,
-			"image_url": m.ImageURL, "role": m.Role, "permissions": nonNil(m.Permissions),
+			"image_url": m.ImageURL, "role": m.Role, "permissions": orEmpty(m.Permissions),
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
 }
 
-// decodeJSON reads a bounded JSON object into v, answering 400/413 itself.
-func (h *Handlers) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFormBytes)).Decode(v)
-	var tooBig *http.MaxBytesError
-	switch {
-	case err == nil:
-		return true
-	case errors.As(err, &tooBig):
-		h.renderError(w, r, &httpError{http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large."})
-	default:
-		h.renderError(w, r, &httpError{http.StatusBadRequest, "invalid_json", "The request body must be a JSON object."})
+// apiList answers a page of list in the tenant, read with the request's
+// ?q=, ?cursor= and ?limit=.
+func apiList[T any](h interface {
+	tenantWork
+	renderError(http.ResponseWriter, *http.Request, error)
+}, w http.ResponseWriter, r *http.Request, list func(tx *gorm.DB, opts models.ListOptions) (models.Page[T], error)) {
+	opts, ok := listOptions(w, r)
+	if !ok {
+		return
 	}
-	return false
+	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.Page[T], error) { return list(tx, opts) })
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": orEmpty(page.Items), "next_cursor": nullable(page.NextCursor)})
 }
 
 // listOptions reads ?q=, ?cursor= and ?limit= (1-100, default 20).
@@ -300,44 +108,4 @@ func listOptions(w http.ResponseWriter, r *http.Request) (models.ListOptions, bo
 		opts.Limit = n
 	}
 	return opts, true
-}
-
-// assigneeOf reads assignee_id: absent or null → nil; a string → it.
-func assigneeOf(raw json.RawMessage) (*string, bool) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, true
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, false
-	}
-	return &s, true
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// writeValidation answers 422 with the field errors.
-func writeValidation(w http.ResponseWriter, fields map[string]string) {
-	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]any{
-		"code": "validation_failed", "message": "Some fields are not valid.", "fields": fields,
-	}})
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func nonNilSlice[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }

@@ -9,13 +9,20 @@ import (
 
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/paths"
 	"example.com/saas/models"
 	"example.com/saas/views"
 )
 
+// auditHandlers show an organization's audit log.
+type auditHandlers struct {
+	*pages
+	tenantDB
+}
+
 // listAudit shows a page of the organization's audit log, newest first,
 // filtered by ?actor= and ?action=, with keyset paging (?cursor=).
-func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request) {
+func (h *auditHandlers) listAudit(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
 	q := r.URL.Query()
 	f := models.AuditFilter{ActorID: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")), Cursor: q.Get("cursor"), Limit: 25}
@@ -37,7 +44,7 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	base := "/orgs/" + t.Slug + "/audit"
+	base := paths.Audit(t.Slug)
 	filter := url.Values{}
 	if f.ActorID != "" {
 		filter.Set("actor", f.ActorID)
@@ -61,23 +68,16 @@ func (h *Handlers) listAudit(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if f.Cursor != "" {
-		v.FirstURL = withQuery(base, filter)
+		v.FirstURL = paths.WithQuery(base, filter)
 	}
 	if page.NextCursor != "" {
 		next := url.Values{"cursor": {page.NextCursor}}
 		for k, vs := range filter {
 			next[k] = vs
 		}
-		v.NextURL = withQuery(base, next)
+		v.NextURL = paths.WithQuery(base, next)
 	}
 	h.render(w, r, http.StatusOK, views.Audit(h.orgPage(w, r, "Audit log", "audit"), v))
-}
-
-func withQuery(path string, q url.Values) string {
-	if len(q) == 0 {
-		return path
-	}
-	return path + "?" + q.Encode()
 }
 
 // sortedByName returns the ids of names ordered by name.

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -10,9 +9,15 @@ import (
 	"example.com/saas/views"
 )
 
+// dashboardHandlers show an organization's overview.
+type dashboardHandlers struct {
+	*pages
+	tenantDB
+}
+
 // dashboard shows the organization's project and task counts and its latest
 // audit events, in one tenant transaction.
-func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
+func (h *dashboardHandlers) dashboard(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
 	v := views.DashboardView{Slug: t.Slug, CanManage: t.Can(models.PermProjectsManage)}
 	err := h.inTenant(r, func(tx *gorm.DB) error {
@@ -35,19 +40,5 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	p := h.page(w, r, t.Name)
-	p.Active = "dashboard"
-	h.render(w, r, http.StatusOK, views.Dashboard(p, v))
-}
-
-// formatTime shows a time in UTC, the one zone the server knows for sure.
-func formatTime(t time.Time) string {
-	return t.UTC().Format("Jan 2, 2006 15:04 UTC")
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
+	h.render(w, r, http.StatusOK, views.Dashboard(h.orgPage(w, r, t.Name, "dashboard"), v))
 }

@@ -1,11 +1,29 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
+
+// maxFormBytes bounds form and JSON bodies: nothing here needs more.
+const maxFormBytes = 64 << 10
+
+// parseForm reads a bounded form body.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &httpError{http.StatusRequestEntityTooLarge, "too_large", "The form is too large."}
+		}
+		return &httpError{http.StatusBadRequest, "bad_request", "The form could not be read."}
+	}
+	return nil
+}
 
 // fieldError checks one text field and returns the message to show, or "".
 // missing is the message for an empty value ("" makes the field optional).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"example.com/saas/internal/database"
 	"example.com/saas/static"
 )
 
@@ -21,12 +22,7 @@ func newTestHandlers(t *testing.T, ready func(context.Context) error) (*Handlers
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Handlers{
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Assets:   assets,
-		Ready:    ready,
-		Webhooks: &WebhookHandler{},
-	}
+	h := New(Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Assets: assets, Ready: ready})
 	return h, h.Routes(RouterConfig{Static: assets.Handler()})
 }
 
@@ -50,7 +46,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		{"healthz ignores the database", "/healthz", errors.New("down"), 200, `"ok"`},
 		{"readyz ok", "/readyz", nil, 200, `"ok"`},
 		{"readyz database down", "/readyz", errors.New("dial tcp: refused"), 503, "database unavailable"},
-		{"readyz migrations pending", "/readyz", ErrMigrationsPending, 503, "migrations pending"},
+		{"readyz migrations pending", "/readyz", database.ErrMigrationsPending, 503, "migrations pending"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,7 +136,7 @@ func TestInternalErrorPageHidesDetails(t *testing.T) {
 func TestStaticAssetsAreCacheable(t *testing.T) {
 	t.Parallel()
 	h, router := newTestHandlers(t, nil)
-	url := h.Assets.URL("css/app.css")
+	url := h.pages.assets.URL("css/app.css")
 	rec := get(t, router, url)
 	if rec.Code != 200 || !strings.Contains(rec.Header().Get("Cache-Control"), "immutable") {
 		t.Fatalf("GET %s = %d, Cache-Control %q", url, rec.Code, rec.Header().Get("Cache-Control"))

@@ -50,7 +50,7 @@ func TestInFlightBusyAnswerSparesMachineRoutes(t *testing.T) {
 	}{
 		{http.MethodGet, "/healthz", http.StatusOK},
 		{http.MethodGet, "/readyz", http.StatusOK},
-		{http.MethodGet, h.Assets.URL("css/app.css"), http.StatusOK},
+		{http.MethodGet, h.pages.assets.URL("css/app.css"), http.StatusOK},
 		{http.MethodGet, "/", http.StatusServiceUnavailable},
 		{http.MethodGet, "/api/v1/me", http.StatusServiceUnavailable},
 		{http.MethodPost, "/webhooks/clerk", http.StatusServiceUnavailable},

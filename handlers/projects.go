@@ -7,9 +7,17 @@ import (
 
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/paths"
 	"example.com/saas/models"
 	"example.com/saas/views"
 )
+
+// projectHandlers serve the projects and their tasks, pages and JSON API
+// (projects.go, tasks.go, api.go): tenant-owned rows only.
+type projectHandlers struct {
+	*pages
+	tenantDB
+}
 
 // projectForm is a project's editable fields, from a form or the API.
 type projectForm struct {
@@ -50,11 +58,9 @@ func projectFormFrom(r *http.Request) projectForm {
 	return f
 }
 
-func projectsURL(slug string) string { return "/orgs/" + slug + "/projects" }
-
 // listProjects shows a page of the organization's projects, optionally
 // filtered by ?q=, with a link to the next page.
-func (h *Handlers) listProjects(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) listProjects(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.Page[models.Project], error) {
@@ -69,14 +75,12 @@ func (h *Handlers) listProjects(w http.ResponseWriter, r *http.Request) {
 		v.Projects = append(v.Projects, projectItem(p))
 	}
 	if page.NextCursor != "" {
-		v.NextURL = projectsURL(t.Slug) + "?" + url.Values{"q": {q}, "cursor": {page.NextCursor}}.Encode()
+		v.NextURL = paths.WithQuery(paths.Projects(t.Slug), url.Values{"q": {q}, "cursor": {page.NextCursor}})
 	}
 	if r.URL.Query().Get("cursor") != "" {
-		v.FirstURL = projectsURL(t.Slug) + "?" + url.Values{"q": {q}}.Encode()
+		v.FirstURL = paths.WithQuery(paths.Projects(t.Slug), url.Values{"q": {q}})
 	}
-	p := h.page(w, r, "Projects")
-	p.Active = "projects"
-	h.render(w, r, http.StatusOK, views.Projects(p, v))
+	h.render(w, r, http.StatusOK, views.Projects(h.orgPage(w, r, "Projects", "projects"), v))
 }
 
 func projectItem(p models.Project) views.ProjectItem {
@@ -84,28 +88,26 @@ func projectItem(p models.Project) views.ProjectItem {
 }
 
 // newProject shows the empty create form.
-func (h *Handlers) newProject(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) newProject(w http.ResponseWriter, r *http.Request) {
 	h.renderProjectForm(w, r, http.StatusOK, "", projectForm{Status: models.StatusActive}, nil)
 }
 
 // renderProjectForm shows the create form (id "") or the edit form of id.
-func (h *Handlers) renderProjectForm(w http.ResponseWriter, r *http.Request, status int, id string, f projectForm, errs map[string]string) {
+func (h *projectHandlers) renderProjectForm(w http.ResponseWriter, r *http.Request, status int, id string, f projectForm, errs map[string]string) {
 	t, _ := models.TenantFrom(r.Context())
-	v := views.ProjectFormView{Slug: t.Slug, Action: projectsURL(t.Slug), CancelURL: projectsURL(t.Slug),
+	v := views.ProjectFormView{Slug: t.Slug, Action: paths.Projects(t.Slug), CancelURL: paths.Projects(t.Slug),
 		Name: f.Name, Description: f.Description, Status: f.Status, Errors: errs}
 	title := "New project"
 	if id != "" {
-		v.Editing, v.Action, v.CancelURL = true, projectsURL(t.Slug)+"/"+id+"/edit", projectsURL(t.Slug)+"/"+id
+		v.Editing, v.Action, v.CancelURL = true, paths.EditProject(t.Slug, id), paths.Project(t.Slug, id)
 		title = "Edit project"
 	}
-	p := h.page(w, r, title)
-	p.Active = "projects"
-	h.render(w, r, status, views.ProjectForm(p, v))
+	h.render(w, r, status, views.ProjectForm(h.orgPage(w, r, title, "projects"), v))
 }
 
 // createProject validates the form, creates the project with its audit
 // event, and goes to the new project.
-func (h *Handlers) createProject(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) createProject(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		h.renderError(w, r, err)
 		return
@@ -123,12 +125,11 @@ func (h *Handlers) createProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, _ := models.TenantFrom(r.Context())
-	h.Sessions.AddFlash(w, r, "success", "Project "+p.Name+" created.")
-	http.Redirect(w, r, projectsURL(t.Slug)+"/"+p.ID, http.StatusSeeOther)
+	h.flashAndRedirect(w, r, "success", "Project "+p.Name+" created.", paths.Project(t.Slug, p.ID))
 }
 
 // editProject shows the edit form filled with the project.
-func (h *Handlers) editProject(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) editProject(w http.ResponseWriter, r *http.Request) {
 	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
 		return models.GetProject(r.Context(), tx, r.PathValue("id"))
 	})
@@ -140,7 +141,7 @@ func (h *Handlers) editProject(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateProject saves the edit form.
-func (h *Handlers) updateProject(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) updateProject(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		h.renderError(w, r, err)
 		return
@@ -167,43 +168,38 @@ func (h *Handlers) updateProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, _ := models.TenantFrom(r.Context())
-	h.Sessions.AddFlash(w, r, "success", "Project "+f.Name+" saved.")
-	http.Redirect(w, r, projectsURL(t.Slug)+"/"+id, http.StatusSeeOther)
+	h.flashAndRedirect(w, r, "success", "Project "+f.Name+" saved.", paths.Project(t.Slug, id))
 }
 
 // showProject shows a project with its tasks.
-func (h *Handlers) showProject(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) showProject(w http.ResponseWriter, r *http.Request) {
 	h.renderProject(w, r, http.StatusOK, "", nil)
 }
 
 // renderProject shows the project of the URL with the add-task form holding
 // title and errs.
-func (h *Handlers) renderProject(w http.ResponseWriter, r *http.Request, status int, title string, errs map[string]string) {
+func (h *projectHandlers) renderProject(w http.ResponseWriter, r *http.Request, status int, title string, errs map[string]string) {
 	v, err := h.projectView(r)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
 	v.TaskTitle, v.Errors = title, errs
-	p := h.page(w, r, v.Project.Name)
-	p.Active = "projects"
-	h.render(w, r, status, views.Project(p, v))
+	h.render(w, r, status, views.Project(h.orgPage(w, r, v.Project.Name, "projects"), v))
 }
 
 // confirmDeleteProject asks before deleting.
-func (h *Handlers) confirmDeleteProject(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) confirmDeleteProject(w http.ResponseWriter, r *http.Request) {
 	v, err := h.projectView(r)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	p := h.page(w, r, "Delete "+v.Project.Name)
-	p.Active = "projects"
-	h.render(w, r, http.StatusOK, views.DeleteProject(p, v))
+	h.render(w, r, http.StatusOK, views.DeleteProject(h.orgPage(w, r, "Delete "+v.Project.Name, "projects"), v))
 }
 
 // deleteProject deletes the project and its tasks.
-func (h *Handlers) deleteProject(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) deleteProject(w http.ResponseWriter, r *http.Request) {
 	err := h.inTenant(r, func(tx *gorm.DB) error {
 		return models.DeleteProject(r.Context(), tx, r.PathValue("id"))
 	})
@@ -212,6 +208,5 @@ func (h *Handlers) deleteProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, _ := models.TenantFrom(r.Context())
-	h.Sessions.AddFlash(w, r, "success", "Project deleted.")
-	http.Redirect(w, r, projectsURL(t.Slug), http.StatusSeeOther)
+	h.flashAndRedirect(w, r, "success", "Project deleted.", paths.Projects(t.Slug))
 }

@@ -5,16 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"example.com/saas/internal/paths"
 	"example.com/saas/middleware"
 	"example.com/saas/models"
 )
-
-// ErrMigrationsPending is returned by a Ready func when the schema is behind.
-var ErrMigrationsPending = errPending{}
-
-type errPending struct{}
-
-func (errPending) Error() string { return "migrations pending" }
 
 // RouterConfig holds what the router needs besides the handlers.
 type RouterConfig struct {
@@ -70,17 +64,17 @@ const QueueTimeout = 5 * time.Second
 func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux := http.NewServeMux()
 	// Machine routes: no user, no handshake.
-	mux.HandleFunc("GET /healthz", h.healthz)
-	mux.HandleFunc("GET /readyz", h.readyz)
-	mux.Handle("GET /static/", cfg.Static)
+	mux.HandleFunc("GET "+paths.Healthz, h.health.healthz)
+	mux.HandleFunc("GET "+paths.Readyz, h.health.readyz)
+	mux.Handle("GET "+paths.Static, cfg.Static)
 	gate := h.gate(cfg.InFlight)
-	mux.Handle("POST /webhooks/clerk", limited(cfg.WebhookLimit, middleware.ByIP, gate(h.Webhooks)))
+	mux.Handle("POST "+paths.Webhooks, limited(cfg.WebhookLimit, middleware.ByIP, gate(h.webhooks)))
 
 	app := http.NewServeMux()
 	h.publicRoutes(app)
 	var appHandler http.Handler = app
 	if cfg.Auth != nil {
-		h.protectedRoutes(app, middleware.RequireUser(h.BaseURL))
+		h.protectedRoutes(app, middleware.RequireUser(h.baseURL))
 		appHandler = cfg.Auth.Middleware(apiLimited(cfg.APILimit, app))
 	}
 	appHandler = middleware.LimitBody(maxRequestBody)(appHandler)
@@ -88,14 +82,14 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.renderError(w, r, &httpError{http.StatusForbidden, "cross_origin", "This request came from another site and was refused."})
+		h.pages.renderError(w, r, &httpError{http.StatusForbidden, "cross_origin", "This request came from another site and was refused."})
 	}))
 
 	var handler http.Handler = mux
 	handler = csrf.Handler(handler)
 	handler = middleware.SecurityHeaders(cfg.HTTPS, cfg.FormTargets)(handler)
-	handler = middleware.Recover(h.Log, h.renderError)(handler)
-	handler = middleware.AccessLog(h.Log)(handler)
+	handler = middleware.Recover(h.pages.log, h.pages.renderError)(handler)
+	handler = middleware.AccessLog(h.pages.log)(handler)
 	handler = middleware.RequestID(handler)
 	return handler
 }
@@ -117,7 +111,7 @@ const codeBusy = "busy"
 // call.
 func (h *Handlers) busy(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Retry-After", "1")
-	h.renderError(w, r, &httpError{http.StatusServiceUnavailable, codeBusy, "The server is busy. Try again in a moment."})
+	h.pages.renderError(w, r, &httpError{http.StatusServiceUnavailable, codeBusy, "The server is busy. Try again in a moment."})
 }
 
 // limited applies l (when set) keyed by keyOf.
@@ -146,11 +140,11 @@ func apiLimited(l *middleware.RateLimiter, next http.Handler) http.Handler {
 
 // publicRoutes need no sign-in; every other route is protected.
 func (h *Handlers) publicRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", h.home)
-	mux.HandleFunc("GET /sign-in", h.signIn)
-	mux.HandleFunc("GET /sign-up", h.signUp)
+	mux.HandleFunc("GET /{$}", h.pages.home)
+	mux.HandleFunc("GET "+paths.SignIn, h.auth.signIn)
+	mux.HandleFunc("GET "+paths.SignUp, h.auth.signUp)
 	// Everything else is a 404 page.
-	mux.HandleFunc("/", h.notFound)
+	mux.HandleFunc("/", h.pages.notFound)
 }
 
 // protectedRoutes need a signed-in user.
@@ -158,26 +152,26 @@ func (h *Handlers) protectedRoutes(mux *http.ServeMux, requireUser func(http.Han
 	handle := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, requireUser(fn)) }
 
 	// Sign-out works with an expired session too: it clears the cookies.
-	mux.HandleFunc("POST /sign-out", h.signOut)
+	mux.HandleFunc("POST "+paths.SignOut, h.auth.signOut)
 
 	// Signed in, before choosing an organization.
-	handle("GET /app", h.openApp)
-	handle("GET /orgs", h.listOrgs)
-	handle("POST /orgs", h.createOrg)
-	handle("GET /account", h.showAccount)
+	handle("GET "+paths.App, h.orgs.openApp)
+	handle("GET "+paths.Orgs, h.orgs.listOrgs)
+	handle("POST "+paths.Orgs, h.orgs.createOrg)
+	handle("GET "+paths.Account, h.account.showAccount)
 
 	// JSON API (Bearer tokens).
-	handle("GET /api/v1/me", h.apiMe)
+	handle("GET "+paths.APIMe, h.api.apiMe)
 
 	// Inside an organization: RequireUser, then the tenant (the URL's slug
 	// for pages, the token's active organization for the API; members
 	// only, 404 otherwise), then the route's permission (403 naming it).
-	pages := middleware.RequireOrgMember(h.tenantBySlug, h.Sessions, h.renderError)
-	api := middleware.RequireActiveOrg(h.tenantByOrg, h.renderError)
+	pages := middleware.RequireOrgMember(h.tenants.bySlug, h.pages.sessions, h.pages.renderError)
+	api := middleware.RequireActiveOrg(h.tenants.byOrg, h.pages.renderError)
 	for _, rt := range h.tenantRoutes() {
 		var next http.Handler = rt.handler
 		if rt.permission != "" {
-			next = middleware.RequirePermission(rt.permission, h.renderError)(next)
+			next = middleware.RequirePermission(rt.permission, h.pages.renderError)(next)
 		}
 		if isAPI(rt.pattern) {
 			next = api(next)
@@ -203,42 +197,44 @@ func (h *Handlers) tenantRoutes() []tenantRoute {
 		read   = models.PermProjectsRead
 		manage = models.PermProjectsManage
 	)
+	const slug, id, taskID = paths.Slug, paths.ID, paths.TaskID
+	p, m, st := &h.projects, &h.members, &h.settings
 	return []tenantRoute{
 		// Pages: /orgs/{slug}/…
-		{"GET /orgs/{slug}", "", h.dashboard},
-		{"GET /orgs/{slug}/projects", read, h.listProjects},
-		{"POST /orgs/{slug}/projects", manage, h.createProject},
-		{"GET /orgs/{slug}/projects/new", manage, h.newProject},
-		{"GET /orgs/{slug}/projects/{id}", read, h.showProject},
-		{"GET /orgs/{slug}/projects/{id}/edit", manage, h.editProject},
-		{"POST /orgs/{slug}/projects/{id}/edit", manage, h.updateProject},
-		{"GET /orgs/{slug}/projects/{id}/delete", manage, h.confirmDeleteProject},
-		{"POST /orgs/{slug}/projects/{id}/delete", manage, h.deleteProject},
-		{"POST /orgs/{slug}/projects/{id}/tasks", manage, h.createTask},
-		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/toggle", manage, h.toggleTask},
-		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/assign", manage, h.assignTask},
-		{"POST /orgs/{slug}/projects/{id}/tasks/{taskID}/delete", manage, h.deleteTask},
-		{"GET /orgs/{slug}/members", models.PermMembershipsRead, h.listMembers},
-		{"POST /orgs/{slug}/members/invitations", models.PermMembershipsManage, h.createInvitation},
-		{"POST /orgs/{slug}/members/invitations/{invitationID}/revoke", models.PermMembershipsManage, h.revokeInvitation},
-		{"POST /orgs/{slug}/members/{userID}/role", models.PermMembershipsManage, h.updateMemberRole},
-		{"POST /orgs/{slug}/members/{userID}/remove", models.PermMembershipsManage, h.removeMember},
-		{"GET /orgs/{slug}/settings", models.PermProfileManage, h.showSettings},
-		{"POST /orgs/{slug}/settings", models.PermProfileManage, h.updateSettings},
-		{"POST /orgs/{slug}/settings/delete", models.PermProfileDelete, h.deleteOrg},
-		{"GET /orgs/{slug}/audit", "", h.listAudit},
+		{"GET " + paths.Org(slug), "", h.dashboard.dashboard},
+		{"GET " + paths.Projects(slug), read, p.listProjects},
+		{"POST " + paths.Projects(slug), manage, p.createProject},
+		{"GET " + paths.NewProject(slug), manage, p.newProject},
+		{"GET " + paths.Project(slug, id), read, p.showProject},
+		{"GET " + paths.EditProject(slug, id), manage, p.editProject},
+		{"POST " + paths.EditProject(slug, id), manage, p.updateProject},
+		{"GET " + paths.DeleteProject(slug, id), manage, p.confirmDeleteProject},
+		{"POST " + paths.DeleteProject(slug, id), manage, p.deleteProject},
+		{"POST " + paths.Tasks(slug, id), manage, p.createTask},
+		{"POST " + paths.ToggleTask(slug, id, taskID), manage, p.toggleTask},
+		{"POST " + paths.AssignTask(slug, id, taskID), manage, p.assignTask},
+		{"POST " + paths.DeleteTask(slug, id, taskID), manage, p.deleteTask},
+		{"GET " + paths.Members(slug), models.PermMembershipsRead, m.listMembers},
+		{"POST " + paths.Invitations(slug), models.PermMembershipsManage, m.createInvitation},
+		{"POST " + paths.RevokeInvitation(slug, paths.InvitationID), models.PermMembershipsManage, m.revokeInvitation},
+		{"POST " + paths.MemberRole(slug, paths.UserID), models.PermMembershipsManage, m.updateMemberRole},
+		{"POST " + paths.RemoveMember(slug, paths.UserID), models.PermMembershipsManage, m.removeMember},
+		{"GET " + paths.Settings(slug), models.PermProfileManage, st.showSettings},
+		{"POST " + paths.Settings(slug), models.PermProfileManage, st.updateSettings},
+		{"POST " + paths.DeleteOrg(slug), models.PermProfileDelete, st.deleteOrg},
+		{"GET " + paths.Audit(slug), "", h.audit.listAudit},
 
 		// JSON API: the token's active organization.
-		{"GET /api/v1/members", models.PermMembershipsRead, h.apiListMembers},
-		{"GET /api/v1/projects", read, h.apiListProjects},
-		{"POST /api/v1/projects", manage, h.apiCreateProject},
-		{"GET /api/v1/projects/{id}", read, h.apiGetProject},
-		{"PATCH /api/v1/projects/{id}", manage, h.apiUpdateProject},
-		{"DELETE /api/v1/projects/{id}", manage, h.apiDeleteProject},
-		{"GET /api/v1/projects/{id}/tasks", read, h.apiListTasks},
-		{"POST /api/v1/projects/{id}/tasks", manage, h.apiCreateTask},
-		{"PATCH /api/v1/projects/{id}/tasks/{taskID}", manage, h.apiUpdateTask},
-		{"DELETE /api/v1/projects/{id}/tasks/{taskID}", manage, h.apiDeleteTask},
+		{"GET " + paths.APIMembers, models.PermMembershipsRead, h.api.apiListMembers},
+		{"GET " + paths.APIProjects, read, p.apiListProjects},
+		{"POST " + paths.APIProjects, manage, p.apiCreateProject},
+		{"GET " + paths.APIProject(id), read, p.apiGetProject},
+		{"PATCH " + paths.APIProject(id), manage, p.apiUpdateProject},
+		{"DELETE " + paths.APIProject(id), manage, p.apiDeleteProject},
+		{"GET " + paths.APITasks(id), read, p.apiListTasks},
+		{"POST " + paths.APITasks(id), manage, p.apiCreateTask},
+		{"PATCH " + paths.APITask(id, taskID), manage, p.apiUpdateTask},
+		{"DELETE " + paths.APITask(id, taskID), manage, p.apiDeleteTask},
 
 		// scaffold:routes — `make resource` adds a resource's routes above this line.
 	}

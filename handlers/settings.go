@@ -2,16 +2,13 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
-	"github.com/clerk/clerk-sdk-go/v2"
-	"github.com/clerk/clerk-sdk-go/v2/organization"
-	"gorm.io/gorm"
-
+	"example.com/saas/internal/clerksync"
+	"example.com/saas/internal/paths"
 	"example.com/saas/models"
 	"example.com/saas/views"
 )
@@ -20,7 +17,12 @@ import (
 // digits, single dashes between them (Clerk accepts the same and more).
 var validSlug = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 
-func settingsURL(slug string) string { return "/orgs/" + slug + "/settings" }
+// settingsHandlers change an organization's profile in Clerk, then here.
+type settingsHandlers struct {
+	*pages
+	clerk   *clerksync.Clerk
+	baseURL *url.URL
+}
 
 // settingsForm is the organization profile form.
 type settingsForm struct {
@@ -53,22 +55,22 @@ type settingsState struct {
 }
 
 // showSettings shows the organization's settings.
-func (h *Handlers) showSettings(w http.ResponseWriter, r *http.Request) {
+func (h *settingsHandlers) showSettings(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
 	h.renderSettings(w, r, http.StatusOK, settingsState{form: views.OrgSettingsForm{Name: t.Name, Slug: t.Slug}})
 }
 
-func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, status int, st settingsState) {
+func (h *settingsHandlers) renderSettings(w http.ResponseWriter, r *http.Request, status int, st settingsState) {
 	t, _ := models.TenantFrom(r.Context())
 	v := views.SettingsView{Slug: t.Slug, OrgName: t.Name, Form: st.form, CanDelete: t.Can(models.PermProfileDelete),
-		Confirm: st.confirm, ConfirmError: st.confirmError, BaseURL: h.BaseURL.String()}
+		Confirm: st.confirm, ConfirmError: st.confirmError, BaseURL: h.baseURL.String()}
 	h.render(w, r, status, views.Settings(h.orgPage(w, r, "Settings", "settings"), v))
 }
 
 // updateSettings renames the organization and changes its slug in Clerk,
-// then the local row at once from Clerk's answer; a new slug redirects to
-// the new address. A slug taken (here or in Clerk) is a field error.
-func (h *Handlers) updateSettings(w http.ResponseWriter, r *http.Request) {
+// then here; a new slug redirects to the new address. A slug taken (here or
+// in Clerk) is a field error.
+func (h *settingsHandlers) updateSettings(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		h.renderError(w, r, err)
 		return
@@ -83,55 +85,37 @@ func (h *Handlers) updateSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.Name == t.Name && f.Slug == t.Slug {
-		h.Sessions.AddFlash(w, r, "info", "Nothing changed.")
-		http.Redirect(w, r, settingsURL(t.Slug), http.StatusSeeOther)
+		h.flashAndRedirect(w, r, "info", "Nothing changed.", paths.Settings(t.Slug))
 		return
 	}
-	if f.Slug != t.Slug {
-		if _, err := models.OrganizationBySlug(r.Context(), h.DB, f.Slug); err == nil {
-			fail(map[string]string{"slug": "That slug is taken. Choose another one."})
-			return
-		} else if !errors.Is(err, models.ErrNotFound) {
-			h.renderError(w, r, err)
-			return
-		}
-	}
-	org, err := h.Clerk.Organizations.Update(r.Context(), t.OrgID, &organization.UpdateParams{Name: clerk.String(f.Name), Slug: clerk.String(f.Slug)})
-	if code, msg, ok := clerkRefusal(err); ok {
-		field := "name"
-		if code == "form_identifier_exists" || strings.Contains(strings.ToLower(msg), "slug") {
-			field = "slug"
-		}
-		if code == "form_identifier_exists" {
-			msg = "That slug is taken. Choose another one."
-		}
-		fail(map[string]string{field: msg})
-		return
-	}
-	if err != nil {
-		h.renderError(w, r, clerkNotFound(err))
-		return
-	}
-	local := models.Organization{ID: org.ID, Name: org.Name, Slug: models.NullableText(org.Slug)}
-	if org.ImageURL != nil {
-		local.ImageURL = *org.ImageURL
-	}
-	summary := fmt.Sprintf("Updated the organization (name %q, slug %q)", org.Name, org.Slug)
-	err = h.syncAndAudit(r, func(tx *gorm.DB) error {
-		_, err := models.UpsertOrganization(r.Context(), tx, local, time.UnixMilli(org.UpdatedAt))
-		return err
-	}, "organization.updated", "organization", org.ID, summary)
-	if err != nil {
+	org, err := h.clerk.UpdateOrganization(r.Context(), f.Name, f.Slug)
+	var refusal *clerksync.Refusal
+	switch {
+	case errors.Is(err, clerksync.ErrSlugTaken):
+		fail(map[string]string{"slug": "That slug is taken. Choose another one."})
+	case errors.As(err, &refusal):
+		fail(settingsRefusal(refusal))
+	case err != nil:
 		h.renderError(w, r, err)
-		return
+	default:
+		h.flashAndRedirect(w, r, "success", "Organization settings saved.", paths.Settings(string(org.Slug)))
 	}
-	h.Sessions.AddFlash(w, r, "success", "Organization settings saved.")
-	http.Redirect(w, r, settingsURL(org.Slug), http.StatusSeeOther)
+}
+
+// settingsRefusal puts Clerk's refusal on the field it is about.
+func settingsRefusal(r *clerksync.Refusal) map[string]string {
+	if r.Code == "form_identifier_exists" {
+		return map[string]string{"slug": "That slug is taken. Choose another one."}
+	}
+	if strings.Contains(strings.ToLower(r.Message), "slug") {
+		return map[string]string{"slug": r.Message}
+	}
+	return map[string]string{"name": r.Message}
 }
 
 // deleteOrg deletes the organization in Clerk once its name is typed, then
-// locally at once (memberships go with it), and lands on /orgs.
-func (h *Handlers) deleteOrg(w http.ResponseWriter, r *http.Request) {
+// here at once (memberships go with it), and lands on /orgs.
+func (h *settingsHandlers) deleteOrg(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		h.renderError(w, r, err)
 		return
@@ -148,19 +132,9 @@ func (h *Handlers) deleteOrg(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	_, err := h.Clerk.Organizations.Delete(r.Context(), t.OrgID)
-	if status, _, _ := clerkStatus(err); err != nil && status != http.StatusNotFound {
+	if err := h.clerk.DeleteOrganization(r.Context()); err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	err = h.syncAndAudit(r, func(tx *gorm.DB) error {
-		_, err := models.DeleteOrganization(r.Context(), tx, t.OrgID, time.Now())
-		return err
-	}, "organization.deleted", "organization", t.OrgID, fmt.Sprintf("Deleted the organization %q", t.Name))
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	h.Sessions.AddFlash(w, r, "success", "Organization "+t.Name+" deleted.")
-	http.Redirect(w, r, "/orgs", http.StatusSeeOther)
+	h.flashAndRedirect(w, r, "success", "Organization "+t.Name+" deleted.", paths.Orgs)
 }

@@ -8,10 +8,9 @@ import (
 	"net/http/httptest"
 	neturl "net/url"
 	"testing"
+	"time"
 
-	"github.com/clerk/clerk-sdk-go/v2"
-	"github.com/clerk/clerk-sdk-go/v2/session"
-
+	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/live"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/middleware"
@@ -29,22 +28,22 @@ func TestSignOutRevokesOnThisInstanceAtOnce(t *testing.T) {
 		w.WriteHeader(http.StatusBadGateway)
 	}))
 	defer clerkDown.Close()
-	url, key := clerkDown.URL, "sk_test_x"
 	revoked := live.NewRevocations(db)
 	revoked.SetLive(true) // answers from memory, as with a Listener running
-	h := &Handlers{
-		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		DB:          db,
-		Sessions:    middleware.NewSessionStore(make([]byte, 32), false),
-		Clerk:       Clerk{Sessions: session.NewClient(&clerk.ClientConfig{BackendConfig: clerk.BackendConfig{URL: &url, Key: &key}})},
-		Revocations: revoked,
-		BaseURL:     &neturl.URL{Scheme: "http", Host: "localhost:8080"},
-	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store := clerksync.NewStore(db, testenv.TenantRole, nil, revoked)
+	h := New(Deps{
+		Log:      log,
+		DB:       db,
+		Sessions: middleware.NewSessionStore(make([]byte, 32), false),
+		Clerk:    clerksync.New(clerksync.Backend("sk_test_x", clerkDown.URL, time.Second), store, log),
+		BaseURL:  &neturl.URL{Scheme: "http", Host: "localhost:8080"},
+	})
 	const sid = "sess_signout"
 	r := httptest.NewRequest(http.MethodPost, "/sign-out", nil)
 	r = r.WithContext(models.WithIdentity(r.Context(), models.Identity{UserID: "user_1", SessionID: sid}))
 	w := httptest.NewRecorder()
-	h.signOut(w, r)
+	h.auth.signOut(w, r)
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("sign-out = %d, want 303", w.Code)
 	}

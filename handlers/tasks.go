@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/paths"
 	"example.com/saas/models"
 	"example.com/saas/views"
 )
@@ -18,7 +19,7 @@ func taskTitleErr(title string) string {
 
 // projectView loads the URL's project, its tasks and the organization's
 // members (for assigning) in one tenant transaction.
-func (h *Handlers) projectView(r *http.Request) (views.ProjectView, error) {
+func (h *projectHandlers) projectView(r *http.Request) (views.ProjectView, error) {
 	t, _ := models.TenantFrom(r.Context())
 	v := views.ProjectView{Slug: t.Slug, CanManage: t.Can(models.PermProjectsManage)}
 	err := h.inTenant(r, func(tx *gorm.DB) error {
@@ -37,8 +38,7 @@ func (h *Handlers) projectView(r *http.Request) (views.ProjectView, error) {
 		}
 		names := map[string]string{}
 		for _, m := range members {
-			u := models.User{ID: m.UserID, Email: m.Email, FirstName: m.FirstName, LastName: m.LastName}
-			names[m.UserID] = u.DisplayName()
+			names[m.UserID] = m.DisplayName()
 			v.Members = append(v.Members, views.MemberOption{UserID: m.UserID, Name: names[m.UserID]})
 		}
 		for _, task := range tasks.Items {
@@ -55,7 +55,7 @@ func (h *Handlers) projectView(r *http.Request) (views.ProjectView, error) {
 
 // createTask adds a task to the project; an invalid title re-renders the
 // project page with the error.
-func (h *Handlers) createTask(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) createTask(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		h.renderError(w, r, err)
 		return
@@ -77,7 +77,7 @@ func (h *Handlers) createTask(w http.ResponseWriter, r *http.Request) {
 }
 
 // toggleTask marks a task done, or open again.
-func (h *Handlers) toggleTask(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) toggleTask(w http.ResponseWriter, r *http.Request) {
 	err := h.inTenant(r, func(tx *gorm.DB) error {
 		task, err := models.GetTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"))
 		if err != nil {
@@ -91,7 +91,7 @@ func (h *Handlers) toggleTask(w http.ResponseWriter, r *http.Request) {
 }
 
 // assignTask assigns a task to a member, or unassigns it ("").
-func (h *Handlers) assignTask(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) assignTask(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		h.renderError(w, r, err)
 		return
@@ -109,7 +109,7 @@ func (h *Handlers) assignTask(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteTask deletes a task.
-func (h *Handlers) deleteTask(w http.ResponseWriter, r *http.Request) {
+func (h *projectHandlers) deleteTask(w http.ResponseWriter, r *http.Request) {
 	err := h.inTenant(r, func(tx *gorm.DB) error {
 		return models.DeleteTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"))
 	})
@@ -118,7 +118,7 @@ func (h *Handlers) deleteTask(w http.ResponseWriter, r *http.Request) {
 
 // afterTaskChange answers a task action: the task list alone to htmx,
 // otherwise a flash and a redirect back to the project.
-func (h *Handlers) afterTaskChange(w http.ResponseWriter, r *http.Request, err error, flash string) {
+func (h *projectHandlers) afterTaskChange(w http.ResponseWriter, r *http.Request, err error, flash string) {
 	if err != nil {
 		h.renderError(w, r, err)
 		return
@@ -133,6 +133,5 @@ func (h *Handlers) afterTaskChange(w http.ResponseWriter, r *http.Request, err e
 		return
 	}
 	t, _ := models.TenantFrom(r.Context())
-	h.Sessions.AddFlash(w, r, "success", flash)
-	http.Redirect(w, r, projectsURL(t.Slug)+"/"+r.PathValue("id"), http.StatusSeeOther)
+	h.flashAndRedirect(w, r, "success", flash, paths.Project(t.Slug, r.PathValue("id")))
 }

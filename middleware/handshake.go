@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/net/publicsuffix"
-
 	"example.com/saas/internal/clerkauth"
 )
 
@@ -66,17 +64,9 @@ func (a *Auth) resolveHandshake(w http.ResponseWriter, r *http.Request) bool {
 // host-only and, outside development, on the registrable domain where
 // Clerk's Frontend API sets them (a host-only expiry would leave Clerk's).
 func (a *Auth) expireHandshakeCookies(w http.ResponseWriter, r *http.Request) {
-	domain := ""
-	if !a.Development {
-		domain, _ = publicsuffix.EffectiveTLDPlusOne(a.BaseURL.Hostname())
-	}
 	for _, name := range []string{clerkauth.ParamHandshake, clerkauth.ParamHandshakeNonce} {
-		if _, err := r.Cookie(name); err != nil {
-			continue
-		}
-		http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1})
-		if domain != "" {
-			http.SetCookie(w, &http.Cookie{Name: name, Path: "/", Domain: domain, MaxAge: -1})
+		if _, err := r.Cookie(name); err == nil {
+			setOnSiteAndDomain(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1}, a.BaseURL, a.Development)
 		}
 	}
 }

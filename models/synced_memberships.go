@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -46,6 +47,11 @@ func NormalizeRole(role string) string {
 	default:
 		return role
 	}
+}
+
+// RoleLabel is a role as users read it: "org:admin" → "admin".
+func RoleLabel(role string) string {
+	return strings.TrimPrefix(NormalizeRole(role), "org:")
 }
 
 // DefaultPermissions are the permissions of Clerk's default roles plus the

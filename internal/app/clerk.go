@@ -3,32 +3,24 @@ package app
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/jwks"
-	"github.com/clerk/clerk-sdk-go/v2/organization"
-	"github.com/clerk/clerk-sdk-go/v2/organizationinvitation"
-	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
-	"github.com/clerk/clerk-sdk-go/v2/session"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"example.com/saas/handlers"
 	"example.com/saas/internal/clerkauth"
+	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/config"
 	"example.com/saas/internal/live"
 	"example.com/saas/middleware"
 )
 
-// clerkClientConfig points clerk-sdk-go at the configured Backend API; each
-// client gets it explicitly (never the SDK's package-level key).
+// clerkClientConfig points clerk-sdk-go at the configured Backend API.
 func clerkClientConfig(cfg *config.Config) *clerk.ClientConfig {
-	return &clerk.ClientConfig{BackendConfig: clerk.BackendConfig{
-		Key:        clerk.String(cfg.Clerk.SecretKey),
-		URL:        clerk.String(cfg.Clerk.APIURL),
-		HTTPClient: &http.Client{Timeout: 10 * time.Second},
-	}}
+	return clerksync.Backend(cfg.Clerk.SecretKey, cfg.Clerk.APIURL, 10*time.Second)
 }
 
 // newVerifier builds the networkless session-token verifier with the app's
@@ -60,23 +52,36 @@ func newAuth(cfg *config.Config, revoked *live.Revocations, store *middleware.Se
 		APIURL:        cfg.Clerk.APIURL,
 		SecretKey:     cfg.Clerk.SecretKey,
 		BaseURL:       cfg.BaseURL,
-		Development:   strings.HasPrefix(cfg.Clerk.PublishableKey, "pk_test_"),
+		Development:   isDevelopment(cfg),
 		SessionMaxAge: cfg.SessionMaxAge,
 		Log:           log,
 		RenderError:   h.RenderError,
 	}
 }
 
-func newClerkHandlers(cfg *config.Config) handlers.Clerk {
-	cc := clerkClientConfig(cfg)
-	return handlers.Clerk{
-		Sessions:       session.NewClient(cc),
-		Organizations:  organization.NewClient(cc),
-		Memberships:    organizationmembership.NewClient(cc),
-		Invitations:    organizationinvitation.NewClient(cc),
+// newHandlers completes d with Clerk: the Backend API clients, the webhook
+// receiver and the membership read-through, which share one store of the
+// synced tables and this instance's in-memory copies.
+func newHandlers(cfg *config.Config, d handlers.Deps, revoked *live.Revocations, reg prometheus.Registerer) (*handlers.Handlers, error) {
+	store := clerksync.NewStore(d.DB, cfg.TenantRole, d.Directory, revoked)
+	webhooks, err := clerksync.NewWebhooks(store, cfg.Clerk.WebhookSecret, clerksync.NewWebhookMetrics(reg))
+	if err != nil {
+		return nil, &config.Error{Var: "CLERK_WEBHOOK_SIGNING_SECRET", Problem: err.Error()}
+	}
+	d.Clerk = clerksync.New(clerkClientConfig(cfg), store, d.Log)
+	d.Webhooks = webhooks
+	// A membership a token names but no webhook has brought yet.
+	d.ReadThrough = clerksync.NewMembershipReadThrough(d.Clerk, reg)
+	d.Hosted = handlers.HostedPages{
 		SignInURL:      cfg.Clerk.SignInURL,
 		SignUpURL:      cfg.Clerk.SignUpURL,
 		UserProfileURL: config.AccountPortalURL(cfg.Clerk.FrontendAPIURL) + "/user",
-		Development:    strings.HasPrefix(cfg.Clerk.PublishableKey, "pk_test_"),
+		Development:    isDevelopment(cfg),
 	}
+	return handlers.New(d), nil
+}
+
+// isDevelopment: development instances (pk_test_) use the dev browser.
+func isDevelopment(cfg *config.Config) bool {
+	return strings.HasPrefix(cfg.Clerk.PublishableKey, "pk_test_")
 }

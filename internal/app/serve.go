@@ -63,44 +63,30 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		return fmt.Errorf("load static assets: %w", err)
 	}
 	metricsReg := prometheus.NewRegistry()
-	webhooks, err := handlers.NewWebhookHandler(db, cfg.Clerk.WebhookSecret, log, handlers.NewWebhookMetrics(metricsReg))
-	if err != nil {
-		return &config.Error{Var: "CLERK_WEBHOOK_SIGNING_SECRET", Problem: err.Error()}
-	}
-	store := middleware.NewSessionStore(cfg.SessionSecret, cfg.HTTPS())
+	sessions := middleware.NewSessionStore(cfg.SessionSecret, cfg.HTTPS())
 	// Session revocations and the directory (who may enter which
 	// organization; the top bar) answered from memory, kept current by NOTIFY.
-	revoked := live.NewRevocations(db)
-	directory := live.NewDirectory(db)
-	webhooks.Directory = directory
-	webhooks.Revocations = revoked
+	revoked, directory := live.NewRevocations(db), live.NewDirectory(db)
 	// The listener holds a connection of its own, outside the pool.
 	connectListener := func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, cfg.DatabaseURL) }
 	go live.NewListener(db, connectListener, log, revoked, directory).Run(ctx)
-	clerkClients := newClerkHandlers(cfg)
-	memberships := handlers.NewMembershipReadThrough(db, clerkClients.Memberships, log, metricsReg)
-	memberships.Directory = directory
-	h := &handlers.Handlers{
-		Log:       log,
-		DB:        db,
-		Assets:    assets,
-		Ready:     readiness(db, migrator),
-		Sessions:  store,
-		Clerk:     clerkClients,
-		BaseURL:   cfg.BaseURL,
-		Webhooks:  webhooks,
-		Directory: directory,
-		// Sign-out refuses the session here at once; NOTIFY tells the rest.
-		Revocations: revoked,
-		// A membership a token names but no webhook has brought yet.
-		Memberships: memberships,
-		// Every tenant transaction runs as this role, so RLS applies.
-		DBTenantRole: cfg.TenantRole,
+	h, err := newHandlers(cfg, handlers.Deps{
+		Log:        log,
+		DB:         db,
+		TenantRole: cfg.TenantRole, // every tenant transaction runs as this role, so RLS applies
+		Assets:     assets,
+		Sessions:   sessions,
+		BaseURL:    cfg.BaseURL,
+		Directory:  directory,
+		Ready:      readiness(db, migrator),
+	}, revoked, metricsReg)
+	if err != nil {
+		return err
 	}
 	router := h.Routes(handlers.RouterConfig{
 		HTTPS:       cfg.HTTPS(),
 		Static:      assets.Handler(),
-		Auth:        newAuth(cfg, revoked, store, log, h),
+		Auth:        newAuth(cfg, revoked, sessions, log, h),
 		FormTargets: formTargets(cfg),
 		// In-process limits (see middleware.RateLimiter for several instances).
 		WebhookLimit: rateLimiter(cfg.WebhookRateLimit),
@@ -233,7 +219,7 @@ func readiness(db *gorm.DB, m *database.Migrator) func(context.Context) error {
 			return fmt.Errorf("check migrations: %w", err)
 		}
 		if pending {
-			return handlers.ErrMigrationsPending
+			return database.ErrMigrationsPending
 		}
 		return nil
 	}

@@ -192,6 +192,17 @@ func (q *webhookQueue) run() {
 	}
 }
 
+// SignWebhook signs a delivery of body with msgID at ts as Svix does for
+// the endpoint secret (whsec_…), for tests that post deliveries themselves:
+// the value of the svix-signature header.
+func SignWebhook(secret, msgID string, ts time.Time, body []byte) (string, error) {
+	wh, err := svix.NewWebhook(secret)
+	if err != nil {
+		return "", err
+	}
+	return wh.Sign(msgID, ts, body)
+}
+
 func (q *webhookQueue) send(m *queued) (int, error) {
 	ts := time.Now()
 	sig, err := q.wh.Sign(m.ID, ts, m.Payload)

@@ -175,6 +175,9 @@ func (l quietLogger) ParamsFilter(ctx context.Context, sql string, params ...any
 	return sql, params
 }
 
+// ErrMigrationsPending: the schema is behind the embedded migrations.
+var ErrMigrationsPending = errors.New("migrations pending")
+
 // Migrator applies the embedded migrations.
 type Migrator struct {
 	db       *sql.DB

@@ -18,6 +18,7 @@ import (
 
 	"example.com/saas/handlers"
 	"example.com/saas/internal/clerkdev"
+	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/reconcile"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
@@ -220,11 +221,11 @@ func TestWebhooksAndReconcileAgree(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, _ := testenv.DB(t)
-	wh, err := handlers.NewWebhookHandler(db, clerkdev.DefaultWebhookSecret, nil, nil)
+	wh, err := clerksync.NewWebhooks(clerksync.NewStore(db, testenv.TenantRole, nil, nil), clerkdev.DefaultWebhookSecret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := httptest.NewServer(wh)
+	app := httptest.NewServer(handlers.NewWebhookHandler(wh, nil))
 	t.Cleanup(app.Close)
 	emu, err := clerkdev.New(clerkdev.Config{WebhookURL: app.URL})
 	if err != nil {

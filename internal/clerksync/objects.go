@@ -1,117 +1,61 @@
-package handlers
+package clerksync
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"example.com/saas/models"
 )
 
-// effect applies one event inside its transaction.
-type effect func(ctx context.Context, tx *gorm.DB) error
+// The shapes of Clerk's user, organization, membership and session
+// objects, as webhooks carry them in data and the Backend API answers them
+// (clerk-sdk-go's types are encoded back to JSON and read through these,
+// fromSDK), and their mapping to the local rows: written once, for every
+// way Clerk's data arrives. They accept the older shapes too: seconds or
+// milliseconds, profile_image_url and logo_url, no email addresses.
 
-// eventEffect decodes ev's data and returns what applying it does; nil for
-// types the app acknowledges and ignores. Clerk adds event types over time,
-// and an error for them would make Svix retry forever.
-//
-// organizationInvitation.* are ignored: an accepted invitation also sends
-// organizationMembership.created, which is what grants access.
-func eventEffect(ev webhookEvent) (effect, error) {
-	if endsSession(ev.Type) {
-		return decode(ev, func(d sessionData, _ time.Time) effect {
-			return func(ctx context.Context, tx *gorm.DB) error {
-				status := d.Status
-				if status == "" {
-					status = strings.TrimPrefix(ev.Type, "session.")
-				}
-				return models.RevokeSession(ctx, tx, d.ID, d.UserID, status)
-			}
-		})
-	}
-	switch ev.Type {
-	case "user.created", "user.updated":
-		return decode(ev, userEffect)
-	case "user.deleted":
-		return decode(ev, func(d deletedData, at time.Time) effect {
-			return func(ctx context.Context, tx *gorm.DB) error {
-				_, err := models.DeleteUser(ctx, tx, d.ID, at)
-				return err
-			}
-		})
-	case "organization.created", "organization.updated":
-		return decode(ev, orgEffect)
-	case "organization.deleted":
-		return decode(ev, func(d deletedData, at time.Time) effect {
-			return func(ctx context.Context, tx *gorm.DB) error {
-				_, err := models.DeleteOrganization(ctx, tx, d.ID, at)
-				return err
-			}
-		})
-	case "organizationMembership.created", "organizationMembership.updated":
-		return decode(ev, membershipEffect)
-	case "organizationMembership.deleted":
-		return decode(ev, func(d membershipRef, _ time.Time) effect {
-			return func(ctx context.Context, tx *gorm.DB) error {
-				_, err := models.DeleteMembership(ctx, tx, d.ID, d.Organization.ID, d.PublicUserData.UserID)
-				return err
-			}
-		})
-	default:
-		return nil, nil
-	}
-}
+// object is the data of a Clerk object: every handled type has an id.
+type object interface{ id() string }
 
-// endsSession reports whether an event of type typ ends a session: after
-// it, the session is refused.
-func endsSession(typ string) bool {
-	return typ == "session.ended" || typ == "session.removed" || typ == "session.revoked"
-}
-
-// endedSession is the id of the session ev ends, or "".
-func endedSession(ev webhookEvent) string {
-	if !endsSession(ev.Type) {
-		return ""
-	}
-	var d sessionData
-	if json.Unmarshal(ev.Data, &d) != nil {
-		return ""
-	}
-	return d.ID
-}
-
-// identified is an event's data: every handled type has an id.
-type identified interface{ id() string }
-
-// decode parses ev.Data into D, refuses data without an id, and builds the
-// effect with the time the event describes (its data's updated_at, else the
-// event's timestamp, else now).
-func decode[D identified](ev webhookEvent, build func(d D, at time.Time) effect) (effect, error) {
+// fromSDK reads a clerk-sdk-go object as the shape D.
+func fromSDK[D object](v any) (D, error) {
 	var d D
-	if err := json.Unmarshal(ev.Data, &d); err != nil {
-		return nil, fmt.Errorf("%s data is malformed", ev.Type)
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return d, fmt.Errorf("encode %T: %w", v, err)
 	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return d, fmt.Errorf("decode %T: %w", v, err)
+	}
+	return d, nil
+}
+
+// complete refuses an object without an id, or one that fails its own
+// check (a membership without its two ends).
+func complete(d object) error {
 	if d.id() == "" {
-		return nil, fmt.Errorf("%s data has no id", ev.Type)
+		return errors.New("data has no id")
 	}
-	if c, ok := any(d).(interface{ check() error }); ok {
+	if c, ok := d.(interface{ check() error }); ok {
 		if err := c.check(); err != nil {
-			return nil, fmt.Errorf("%s: %w", ev.Type, err)
+			return fmt.Errorf("data: %w", err)
 		}
 	}
-	at := ev.Timestamp.Time()
-	if u, ok := any(d).(interface{ updatedAt() time.Time }); ok && !u.updatedAt().IsZero() {
-		at = u.updatedAt()
+	return nil
+}
+
+// changedAt is the time an object describes: its updated_at, else the
+// event's timestamp, else now.
+func changedAt(d object, eventTime time.Time) time.Time {
+	if u, ok := d.(interface{ updatedAt() time.Time }); ok && !u.updatedAt().IsZero() {
+		return u.updatedAt()
 	}
-	if at.IsZero() {
-		at = time.Now().UTC()
+	if !eventTime.IsZero() {
+		return eventTime
 	}
-	return build(d, at), nil
+	return time.Now().UTC()
 }
 
 type deletedData struct {
@@ -134,17 +78,13 @@ type userData struct {
 func (d userData) id() string           { return d.ID }
 func (d userData) updatedAt() time.Time { return d.UpdatedAt.Time() }
 
-func userEffect(d userData, at time.Time) effect {
-	u := models.User{
+func (d userData) model() models.User {
+	return models.User{
 		ID:        d.ID,
 		Email:     models.PrimaryEmail(str(d.PrimaryEmailAddressID), d.EmailAddresses),
 		FirstName: str(d.FirstName),
 		LastName:  str(d.LastName),
 		ImageURL:  firstNonEmpty(str(d.ImageURL), str(d.ProfileImageURL)),
-	}
-	return func(ctx context.Context, tx *gorm.DB) error {
-		_, err := models.UpsertUser(ctx, tx, u, at)
-		return err
 	}
 }
 
@@ -163,13 +103,6 @@ func (d orgData) updatedAt() time.Time { return d.UpdatedAt.Time() }
 func (d orgData) model() models.Organization {
 	return models.Organization{ID: d.ID, Name: d.Name, Slug: models.NullableText(str(d.Slug)),
 		ImageURL: firstNonEmpty(str(d.ImageURL), str(d.LogoURL))}
-}
-
-func orgEffect(d orgData, at time.Time) effect {
-	return func(ctx context.Context, tx *gorm.DB) error {
-		_, err := models.UpsertOrganization(ctx, tx, d.model(), at)
-		return err
-	}
 }
 
 type membershipData struct {
@@ -200,7 +133,9 @@ func (d membershipData) check() error {
 	return nil
 }
 
-func membershipEffect(d membershipData, at time.Time) effect {
+// models are the membership and the minimal user row its public user data
+// makes when the user's own event has not arrived yet.
+func (d membershipData) models() (models.Membership, models.User) {
 	m := models.Membership{ID: d.ID, OrganizationID: d.Organization.ID, UserID: d.PublicUserData.UserID,
 		Role: d.Role, Permissions: d.Permissions}
 	u := models.User{
@@ -210,10 +145,7 @@ func membershipEffect(d membershipData, at time.Time) effect {
 		LastName:  str(d.PublicUserData.LastName),
 		ImageURL:  firstNonEmpty(str(d.PublicUserData.ImageURL), str(d.PublicUserData.ProfileImageURL)),
 	}
-	return func(ctx context.Context, tx *gorm.DB) error {
-		_, err := models.ApplyMembership(ctx, tx, m, d.Organization.model(), u, at)
-		return err
-	}
+	return m, u
 }
 
 // membershipRef names a deleted membership: by id, with its two ends when sent.

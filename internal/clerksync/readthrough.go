@@ -1,20 +1,18 @@
-package handlers
+package clerksync
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 	"gorm.io/gorm"
 
-	"example.com/saas/internal/live"
 	"example.com/saas/models"
 )
 
@@ -32,16 +30,14 @@ const (
 // MembershipReadThrough answers a local miss for a membership that a
 // verified session token names: the membership webhook may still be in
 // flight, or was lost. It reads that one membership from Clerk's Backend
-// API and stores it through the webhook's own code, so the request goes on
-// and the next ones are answered locally. Concurrent misses for the same
-// user and organization share one read.
+// API and stores it as the webhook would (SyncMembership), so the request
+// goes on and the next ones are answered locally. Concurrent misses for the
+// same user and organization share one read.
 type MembershipReadThrough struct {
-	db          *gorm.DB
+	store       *Store
 	memberships *organizationmembership.Client
-	// Directory, when set, drops its copy after a stored membership.
-	Directory *live.Directory
-	log       *slog.Logger
-	reads     *prometheus.CounterVec
+	log         *slog.Logger
+	reads       *prometheus.CounterVec
 
 	limit *rate.Limiter
 	group singleflight.Group
@@ -51,11 +47,11 @@ type MembershipReadThrough struct {
 	missing map[string]time.Time // org/user → refused until
 }
 
-// NewMembershipReadThrough returns a read-through on db and Clerk's
-// membership client; its counter is registered on reg when not nil.
-func NewMembershipReadThrough(db *gorm.DB, memberships *organizationmembership.Client, log *slog.Logger, reg prometheus.Registerer) *MembershipReadThrough {
+// NewMembershipReadThrough returns a read-through of c's Backend API into
+// c's store; its counter is registered on reg when not nil.
+func NewMembershipReadThrough(c *Clerk, reg prometheus.Registerer) *MembershipReadThrough {
 	m := &MembershipReadThrough{
-		db: db, memberships: memberships, log: log, now: time.Now,
+		store: c.store, memberships: c.memberships, log: c.log, now: time.Now,
 		limit:   rate.NewLimiter(readRate, readBurst),
 		missing: map[string]time.Time{},
 		reads: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -83,7 +79,7 @@ func (m *MembershipReadThrough) Fetch(ctx context.Context, orgID, userID string)
 		ctx := context.WithoutCancel(ctx)
 		// A read that finished just before this miss joined no flight:
 		// ask the local table again before asking Clerk.
-		if ok, err := models.HasMembership(ctx, m.db, orgID, userID); err == nil && ok {
+		if ok, err := models.HasMembership(ctx, m.store.db, orgID, userID); err == nil && ok {
 			return true, nil
 		}
 		outcome := m.read(ctx, orgID, userID)
@@ -104,7 +100,7 @@ func (m *MembershipReadThrough) read(ctx context.Context, orgID, userID string) 
 	ctx, cancel := context.WithTimeout(ctx, readThroughTO)
 	defer cancel()
 	list, err := m.memberships.List(ctx, &organizationmembership.ListParams{OrganizationID: orgID, UserIDs: []string{userID}})
-	if status, _, _ := clerkStatus(err); status == 404 {
+	if IsGone(err) {
 		return "not_member" // no such organization
 	}
 	if err != nil {
@@ -114,7 +110,7 @@ func (m *MembershipReadThrough) read(ctx context.Context, orgID, userID string) 
 	if len(list.OrganizationMemberships) == 0 {
 		return "not_member"
 	}
-	stored, err := m.store(ctx, list.OrganizationMemberships[0], orgID, userID)
+	stored, err := m.keep(ctx, list.OrganizationMemberships[0], orgID, userID)
 	if err != nil {
 		m.log.ErrorContext(ctx, "store membership read from Clerk", slog.String("org_id", orgID), slog.String("user_id", userID), slog.Any("error", err))
 		return "failed"
@@ -122,30 +118,20 @@ func (m *MembershipReadThrough) read(ctx context.Context, orgID, userID string) 
 	if !stored {
 		return "not_member" // removed here (a webhook said so): Clerk's copy is older
 	}
-	if m.Directory != nil {
-		m.Directory.Changed()
-	}
 	return "stored"
 }
 
-// store applies the Backend API's membership object exactly as an
-// organizationMembership.updated webhook carrying it would be applied, and
-// reports whether the membership exists afterwards: the webhook's rules
-// keep a membership removed here removed.
-func (m *MembershipReadThrough) store(ctx context.Context, membership any, orgID, userID string) (bool, error) {
-	raw, err := json.Marshal(membership)
-	if err != nil {
-		return false, fmt.Errorf("encode membership: %w", err)
-	}
-	apply, err := eventEffect(webhookEvent{Type: "organizationMembership.updated", Object: "event", Data: raw})
-	if err != nil {
-		return false, err
-	}
+// keep writes the Backend API's membership as an
+// organizationMembership.updated webhook carrying it would be, and reports
+// whether the membership exists afterwards: the webhook's rules keep a
+// membership removed here removed.
+func (m *MembershipReadThrough) keep(ctx context.Context, membership *clerk.OrganizationMembership, orgID, userID string) (bool, error) {
 	var exists bool
-	err = m.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := apply(ctx, tx); err != nil {
+	err := m.store.transaction(ctx, func(tx *gorm.DB) error {
+		if _, err := SyncMembership(ctx, tx, membership); err != nil {
 			return err
 		}
+		var err error
 		exists, err = models.HasMembership(ctx, tx, orgID, userID)
 		return err
 	})

@@ -1,0 +1,107 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"example.com/saas/internal/clerksync"
+	"example.com/saas/models"
+	"example.com/saas/views"
+)
+
+// httpError is an error with the status and message a user may see.
+type httpError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *httpError) Error() string { return e.message }
+
+// classify maps an error to the status, code and message shown to users;
+// internals never leave the server.
+func classify(err error) httpError {
+	var he *httpError
+	var pe *models.PermissionError
+	var refusal *clerksync.Refusal
+	switch {
+	case errors.As(err, &he):
+		return *he
+	case errors.As(err, &pe):
+		return httpError{http.StatusForbidden, "missing_permission", "You need the " + pe.Permission + " permission to do that. Ask an admin of this organization if you need it."}
+	case errors.Is(err, models.ErrNoActiveOrganization):
+		return httpError{http.StatusForbidden, "no_active_organization", "This session has no active organization. Select one (Clerk setActive) and use a fresh session token."}
+	case errors.Is(err, models.ErrInvalidCursor):
+		return httpError{http.StatusBadRequest, "invalid_cursor", "The page cursor is not valid. Start again from the first page."}
+	case errors.Is(err, models.ErrNotFound), errors.Is(err, gorm.ErrRecordNotFound):
+		return httpError{http.StatusNotFound, "not_found", "We could not find that page. It may have moved, or you may not have access to it."}
+	case errors.Is(err, models.ErrForbidden), errors.Is(err, models.ErrNoTenant):
+		return httpError{http.StatusForbidden, "forbidden", "You do not have permission to do that."}
+	case errors.Is(err, clerksync.ErrUnavailable):
+		return httpError{http.StatusServiceUnavailable, "clerk_unavailable", "We could not reach Clerk, our sign-in provider, so nothing was changed. Please try again in a moment."}
+	case errors.As(err, &refusal):
+		return httpError{http.StatusUnprocessableEntity, "clerk_refused", "Clerk, our sign-in provider, refused this change: " + refusal.Message}
+	default:
+		return httpError{http.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again in a moment."}
+	}
+}
+
+// renderError is the one way from an error to a response: it logs 5xx at
+// error and 4xx at warn (with the request's ids, from the log handler), and
+// answers JSON under /api/ and a friendly page elsewhere.
+func (p *pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	he := classify(err)
+	level := slog.LevelWarn
+	if he.status >= 500 && he.code != codeBusy { // overload is expected, not a fault
+		level = slog.LevelError
+	}
+	p.log.Log(r.Context(), level, "request failed", slog.Int("status", he.status), slog.Any("error", err))
+	if wantsJSON(r) {
+		writeJSONError(w, he.status, he.code, he.message)
+		return
+	}
+	reqID, _ := models.RequestIDFrom(r.Context())
+	ev := views.ErrorView{Status: he.status, Title: statusTitle(he.status), Message: he.message, RequestID: reqID}
+	var pe *models.PermissionError
+	if errors.As(err, &pe) {
+		ev.Permission = pe.Permission
+	}
+	p.render(w, r, he.status, views.ErrorPage(p.page(w, r, statusTitle(he.status)), ev))
+}
+
+// RenderError is renderError for middleware (recovery, auth) that must
+// answer with the same pages.
+func (h *Handlers) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	h.pages.renderError(w, r, err)
+}
+
+// notFound renders the 404 page for unknown routes.
+func (p *pages) notFound(w http.ResponseWriter, r *http.Request) {
+	p.renderError(w, r, models.ErrNotFound)
+}
+
+func statusTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Page not found"
+	case http.StatusForbidden:
+		return "Access denied"
+	case http.StatusUnauthorized:
+		return "Please sign in"
+	case http.StatusServiceUnavailable:
+		return "Temporarily unavailable"
+	default:
+		if status >= 500 {
+			return "Something went wrong"
+		}
+		return http.StatusText(status)
+	}
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/")
+}
