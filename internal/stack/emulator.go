@@ -33,7 +33,7 @@ type EmulatorConfig struct {
 // Backend API under /v1.
 type Emulator struct {
 	*clerkdev.Server
-	server *http.Server
+	httpServer *http.Server
 	// client makes the harness's own Backend API calls. It keeps no idle
 	// connections, whose goroutines would blur a goroutine count.
 	client *http.Client
@@ -65,17 +65,17 @@ func StartEmulator(ctx context.Context, cfg EmulatorConfig) (*Emulator, error) {
 		handler = cfg.Wrap(handler)
 	}
 	e := &Emulator{
-		Server: emu,
-		server: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute},
-		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
+		Server:     emu,
+		httpServer: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute},
+		client:     &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
 	}
-	go e.server.Serve(ln)
+	go e.httpServer.Serve(ln)
 	return e, nil
 }
 
 // Close stops serving and stops the emulator's webhook deliveries.
 func (e *Emulator) Close() {
-	e.server.Close()
+	e.httpServer.Close()
 	e.Server.Close()
 }
 

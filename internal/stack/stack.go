@@ -11,6 +11,8 @@
 //	a, err := stack.StartApp(ctx, stack.Settings(emu, port, db.URL), logs)
 //	defer a.Stop()
 //
+// LoadFlags are the flags the two load harnesses share.
+//
 // It is for development, tests and benchmarks only: the settings carry a
 // public session secret and point the app at the emulator.
 package stack
