@@ -193,7 +193,7 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "%s PostgreSQL %s on the same machine.\n\n", machine(), r.pg)
 	fmt.Fprintf(w, "Load average when the run started: %s (other work on the machine skews the numbers).\n", r.load)
 	fmt.Fprintf(w, "Load: %s, %d connections, %d threads, %s per run, %d rounds alternating app and baseline, %s warm-up.\n",
-		r.tool, r.opts.connections, r.opts.threads, r.opts.duration, r.opts.rounds, r.opts.warmup)
+		r.tool, r.opts.Connections, r.opts.threads, r.opts.Duration, r.opts.rounds, r.opts.Warmup)
 	fmt.Fprintf(w, "Pools: app DB_MAX_CONNS=%d (MAX_IN_FLIGHT default: %d), baseline pgxpool %d.",
 		r.opts.pool, r.opts.pool+runtime.GOMAXPROCS(0), r.opts.baselineConns)
 	if len(r.opts.appEnv) > 0 {

@@ -12,13 +12,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"example.com/saas/bench/load"
+	"example.com/saas/internal/stack"
 )
 
 // runScale compares the tenant list in a database of one organization with
 // the same list in a database of many (docs/performance.md, Budget: within 20%),
 // each served by its own app process, measured alternately.
 func runScale(ctx context.Context, o options) error {
-	if o.cpuProfile != "" || o.memProfile != "" {
+	if o.profiling() {
 		return errors.New("-scale runs two app processes: profile the budget run instead")
 	}
 	startLoad := loadAvg()
@@ -27,14 +28,15 @@ func runScale(ctx context.Context, o options) error {
 		return err
 	}
 	defer e.close()
-	one, err := e.database(ctx, o, "bench_one")
+	oneDB, err := e.database(ctx, o, "bench_one")
 	if err != nil {
 		return err
 	}
-	many, err := e.database(ctx, o, "bench_scale")
+	manyDB, err := e.database(ctx, o, "bench_scale")
 	if err != nil {
 		return err
 	}
+	one, many := oneDB.URL, manyDB.URL
 	step(fmt.Sprintf("generating 1 organization x %d projects", o.scaleProjects))
 	if _, err := seedScale(ctx, one, 1, o.scaleProjects); err != nil {
 		return err
@@ -45,24 +47,24 @@ func runScale(ctx context.Context, o options) error {
 		return err
 	}
 
-	emu, err := startEmulator("") // rows are written with SQL: no webhooks
+	emu, err := startEmulator(ctx, "") // rows are written with SQL: no webhooks
 	if err != nil {
 		return err
 	}
-	defer emu.stop()
+	defer emu.Close()
 	step("starting two apps: one organization, many organizations")
-	appOne, err := e.startApp(o, emu, one, "app-one")
+	appOne, err := e.startApp(ctx, o, emu, one, "app-one")
 	if err != nil {
 		return err
 	}
 	defer appOne.stop()
-	appMany, err := e.startApp(o, emu, many, "app-scale")
+	appMany, err := e.startApp(ctx, o, emu, many, "app-scale")
 	if err != nil {
 		return err
 	}
 	defer appMany.stop()
 
-	tok, iat, err := emu.mintToken(ctx, time.Hour)
+	tok, iat, err := mintToken(ctx, emu, time.Hour)
 	if err != nil {
 		return err
 	}
@@ -106,18 +108,18 @@ func runScale(ctx context.Context, o options) error {
 		conns    int
 		header   func(*tcase) http.Header
 	}{
-		{"page " + pagePath, pagePath, o.connections, func(c *tcase) http.Header { return c.page }},
-		{"API GET " + apiPath, apiPath, o.connections, func(*tcase) http.Header { return apiHeader(creds) }},
+		{"page " + pagePath, pagePath, o.Connections, func(c *tcase) http.Header { return c.page }},
+		{"API GET " + apiPath, apiPath, o.Connections, func(*tcase) http.Header { return apiHeader(creds) }},
 		{"API GET " + apiPath + ", serial", apiPath, 1, func(*tcase) http.Header { return apiHeader(creds) }},
 	}
 	for _, run := range runs {
 		rw := &row{endpoint: run.endpoint, conns: run.conns, results: map[string][]round{}}
 		rows = append(rows, rw)
-		opts := load.Options{Connections: run.conns, Duration: o.duration, Threads: min(o.threads, run.conns)}
-		if o.warmup > 0 {
+		opts := load.Options{Connections: run.conns, Duration: o.Duration, Threads: min(o.threads, run.conns)}
+		if o.Warmup > 0 {
 			for _, c := range cases {
 				wo := opts
-				wo.Duration = o.warmup
+				wo.Duration = o.Warmup
 				if _, err := e.gen.Run(ctx, load.Target{URL: c.srv.url + run.path, Header: run.header(c)}, wo); err != nil {
 					return err
 				}
@@ -139,7 +141,7 @@ func runScale(ctx context.Context, o options) error {
 	fmt.Fprintf(w, "\n## Scale (%s)\n\n%s PostgreSQL %s on the same machine. Load average before the run: %s.\n\n",
 		time.Now().Format("2006-01-02 15:04"), machine(), postgresVersion(ctx, e.admin), startLoad)
 	fmt.Fprintf(w, "Data: %d organizations x %d projects (%d rows) generated in %s; the other database has 1 x %d. Load: %s, %s per run, %d rounds alternating.\n\n",
-		o.scaleOrgs, o.scaleProjects, o.scaleOrgs*o.scaleProjects, genTime.Round(time.Millisecond), o.scaleProjects, e.gen.Name(), o.duration, o.rounds)
+		o.scaleOrgs, o.scaleProjects, o.scaleOrgs*o.scaleProjects, genTime.Round(time.Millisecond), o.scaleProjects, e.gen.Name(), o.Duration, o.rounds)
 	fmt.Fprintln(w, "| endpoint | connections | data | req/s | p50 | p99 | errors | p50 many/one |")
 	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|---:|")
 	var missed []string
@@ -228,7 +230,7 @@ func explainList(ctx context.Context, dbURL string) (string, error) {
 		return "", err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)`, tenantRole, benchOrgID); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)`, stack.TenantRole, benchOrgID); err != nil {
 		return "", err
 	}
 	var raw []byte

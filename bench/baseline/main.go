@@ -126,16 +126,15 @@ type server struct {
 	pad    template.HTML
 }
 
-// project is a row of the list, the columns the app selects.
+// project is a row of the list, the columns the app selects: what the
+// page shows (listItem) and what the API adds. encoding/json writes
+// listItem's fields in its place, so the keys come in the app's order.
 type project struct {
-	OrganizationID string    `json:"organization_id"`
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Description    string    `json:"description"`
-	Status         string    `json:"status"`
-	CreatedBy      *string   `json:"created_by"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID string `json:"organization_id"`
+	listItem
+	CreatedBy *string   `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // verify checks the token as the app does (signature, issuer, times with a
@@ -188,6 +187,14 @@ func (s *server) list(ctx context.Context, orgID string) ([]project, error) {
 		ps = ps[:20]
 	}
 	return ps, err
+}
+
+// listItem is what the page shows of a project.
+type listItem struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Status      string `json:"status"`
 }
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>

@@ -32,15 +32,15 @@ import (
 	"time"
 
 	svix "github.com/svix/svix-webhooks/go"
+
+	"example.com/saas/internal/stack"
 )
 
 type options struct {
-	duration, warmup time.Duration
-	connections      int
-	goroutineGrowth  float64
-	heapGrowth       float64
-	keep             bool
-	cold             bool
+	stack.LoadFlags
+	goroutineGrowth float64
+	heapGrowth      float64
+	cold            bool
 }
 
 // Growth below these is never a failure, whatever the ratio: a handful of
@@ -51,13 +51,10 @@ const (
 )
 
 func main() {
-	var o options
-	flag.DurationVar(&o.duration, "duration", 5*time.Minute, "length of the measured run")
-	flag.DurationVar(&o.warmup, "warmup", 10*time.Second, "load before the first measurement (pools, caches)")
-	flag.IntVar(&o.connections, "connections", 32, "concurrent connections")
+	o := options{LoadFlags: stack.LoadFlags{Duration: 5 * time.Minute, Warmup: 10 * time.Second, Connections: 32}}
+	o.LoadFlags.Register(flag.CommandLine)
 	flag.Float64Var(&o.goroutineGrowth, "max-goroutine-growth", 0.20, "tolerated growth of goroutines (0.20 = +20%)")
 	flag.Float64Var(&o.heapGrowth, "max-heap-growth", 0.50, "tolerated growth of the live heap after GC (0.50 = +50%)")
-	flag.BoolVar(&o.keep, "keep", false, "keep the soak database")
 	flag.BoolVar(&o.cold, "cold", false, "start the load on a cold JWKS cache (no first request per session)")
 	flag.Parse()
 
@@ -72,11 +69,11 @@ func main() {
 }
 
 func run(ctx context.Context, o options) (int, error) {
-	s, err := startStack(ctx, o.keep)
+	p, err := startProduct(ctx, o.Keep)
 	if err != nil {
 		return 2, err
 	}
-	defer s.stop()
+	defer p.stop()
 
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -86,26 +83,26 @@ func run(ctx context.Context, o options) (int, error) {
 		{"user_2alice000000000000000000000", "org_2acme0000000000000000000000", "acme"},
 		{"user_2carol000000000000000000000", "org_2globex00000000000000000000", "globex"},
 	} {
-		ts, err := newTenantSession(sctx, s, t.user, t.org, t.slug)
+		ts, err := newTenantSession(sctx, p.emu, t.user, t.org, t.slug)
 		if err != nil {
 			return 2, err
 		}
-		go ts.keepFresh(sctx, s, &refreshFailures)
+		go ts.keepFresh(sctx, p.emu, &refreshFailures)
 		sessions = append(sessions, ts)
 	}
-	wh, err := svix.NewWebhook(s.emu.WebhookSecret())
+	wh, err := svix.NewWebhook(p.emu.WebhookSecret())
 	if err != nil {
 		return 2, err
 	}
-	transport := &http.Transport{MaxIdleConnsPerHost: o.connections, MaxConnsPerHost: o.connections}
+	transport := &http.Transport{MaxIdleConnsPerHost: o.Connections, MaxConnsPerHost: o.Connections}
 	tr := &traffic{
-		base:     s.url,
+		base:     p.url,
 		client:   &http.Client{Transport: transport, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		sessions: sessions,
 		wh:       wh,
 	}
 	fmt.Printf("soak: %s at %d connections (after a %s warm-up); app, emulator and load in this process; database %s\n",
-		o.duration, o.connections, o.warmup, s.dbName)
+		o.Duration, o.Connections, o.Warmup, p.db.Name)
 
 	phase := func(name string, d time.Duration) (*stats, time.Duration) {
 		tr.stats, tr.runID = newStats(), name
@@ -114,7 +111,7 @@ func run(ctx context.Context, o options) (int, error) {
 		defer timer.Stop()
 		stopOnInterrupt := context.AfterFunc(ctx, func() { tr.stop.Store(true) }) // Ctrl-C ends the phase early
 		defer stopOnInterrupt()
-		tr.run(o.connections)
+		tr.run(o.Connections)
 		transport.CloseIdleConnections()
 		return tr.stats, time.Since(start)
 	}
@@ -129,17 +126,17 @@ func run(ctx context.Context, o options) (int, error) {
 			}
 		}
 	}
-	warm, _ := phase("warmup", o.warmup)
+	warm, _ := phase("warmup", o.Warmup)
 	if n := warm.total().errors.Load(); n > 0 {
-		warm.print(os.Stdout, o.warmup)
-		return 1, fmt.Errorf("%d requests failed during the warm-up; the app logged:\n%s", n, s.logs.notable())
+		warm.print(os.Stdout, o.Warmup)
+		return 1, fmt.Errorf("%d requests failed during the warm-up; the app logged:\n%s", n, p.logs.notable())
 	}
-	before, err := takeSnapshot(ctx, s)
+	before, err := takeSnapshot(ctx, p)
 	if err != nil {
 		return 2, err
 	}
-	measured, elapsed := phase("run", o.duration)
-	after, err := takeSnapshot(context.Background(), s)
+	measured, elapsed := phase("run", o.Duration)
+	after, err := takeSnapshot(context.Background(), p)
 	if err != nil {
 		return 2, err
 	}
@@ -156,22 +153,22 @@ func run(ctx context.Context, o options) (int, error) {
 		100*growth(float64(before.rss), float64(after.rss)), "report")
 	fmt.Printf("  %-22s %12d %12d %8s %10s\n", "database connections", before.dbConns, after.dbConns, "", "report")
 	fmt.Printf("  app log: %d errors, %d warnings; token refresh failures: %d\n",
-		s.logs.count("ERROR"), s.logs.count("WARN"), refreshFailures.Load())
+		p.logs.count("ERROR"), p.logs.count("WARN"), refreshFailures.Load())
 
 	// Every webhook applied once however often delivered, and every project
 	// the load created deleted again.
 	wantEvents := measured.byKind["webhook"].count.Load() - measured.byKind["webhook"].errors.Load()
-	events, err := s.count(context.Background(), "SELECT count(*) FROM webhook_events WHERE svix_id LIKE 'msg_soak_run_%'")
+	events, err := p.count(context.Background(), "SELECT count(*) FROM webhook_events WHERE svix_id LIKE 'msg_soak_run_%'")
 	if err != nil {
 		return 2, err
 	}
-	leftovers, err := s.count(context.Background(), "SELECT count(*) FROM projects WHERE name LIKE 'Soak %'")
+	leftovers, err := p.count(context.Background(), "SELECT count(*) FROM projects WHERE name LIKE 'Soak %'")
 	if err != nil {
 		return 2, err
 	}
 	fmt.Printf("  webhook events recorded: %d for %d distinct deliveries; projects left behind: %d\n", events, wantEvents, leftovers)
 
-	if notable := s.logs.notable(); notable != "" {
+	if notable := p.logs.notable(); notable != "" {
 		fmt.Printf("\nthe app's first warnings and errors:\n%s\n", notable)
 	}
 
@@ -185,7 +182,7 @@ func run(ctx context.Context, o options) (int, error) {
 	if n := measured.total().errors.Load(); n > 0 {
 		failures = append(failures, fmt.Sprintf("%d requests failed", n))
 	}
-	if n := s.logs.count("ERROR"); n > 0 {
+	if n := p.logs.count("ERROR"); n > 0 {
 		failures = append(failures, fmt.Sprintf("the app logged %d errors (the first are above)", n))
 	}
 	if n := refreshFailures.Load(); n > 0 {

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,7 +138,7 @@ type snapshot struct {
 
 // takeSnapshot waits until the goroutine count settles (closed connections
 // take a moment to unwind), forces a GC, and reads the runtime metrics.
-func takeSnapshot(ctx context.Context, s *stack) (snapshot, error) {
+func takeSnapshot(ctx context.Context, p *product) (snapshot, error) {
 	last, same := -1, 0
 	for deadline := time.Now().Add(10 * time.Second); same < 5 && time.Now().Before(deadline); {
 		n := runtime.NumGoroutine()
@@ -151,7 +155,7 @@ func takeSnapshot(ctx context.Context, s *stack) (snapshot, error) {
 	metrics.Read(sample)
 	snap := snapshot{heapLive: sample[0].Value.Uint64(), goroutines: int(sample[1].Value.Uint64()), rss: rssBytes()}
 	var err error
-	snap.dbConns, err = s.dbConnections(ctx)
+	snap.dbConns, err = p.dbConnections(ctx)
 	return snap, err
 }
 
@@ -162,4 +166,21 @@ func growth(start, end float64) float64 {
 		return 0
 	}
 	return end/start - 1
+}
+
+// rssBytes is the process's resident set size (Linux; 0 elsewhere).
+func rssBytes() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -24,7 +24,7 @@
 // form_param_value_invalid, meta.param_name "redirect_url"), the hosted pages answer 400
 // with an error page and no form. A redirect_url that is not an absolute http(s) URL
 // (relative, javascript:) is refused as before (form_param_format_invalid). cmd/dev and
-// internal/apptest pass the app's origin.
+// internal/stack (for the tests, the soak and the benchmark) pass the app's origin.
 package clerkdev
 
 import (
