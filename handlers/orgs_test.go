@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/clerk/clerk-sdk-go/v2"
-	"github.com/clerk/clerk-sdk-go/v2/organization"
 
 	"example.com/saas/handlers"
 	"example.com/saas/internal/apptest"
@@ -233,11 +231,7 @@ func TestCreateOrganization(t *testing.T) {
 	}
 
 	// A slug Clerk holds but the local tables do not yet: Clerk's 422 shows on the form.
-	if _, err := organization.NewClient(s.ClientConfig()).Create(t.Context(), &organization.CreateParams{
-		Name: clerk.String("Hooli"), Slug: clerk.String("hooli"),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s.CreateOrganization(t, "Hooli", "hooli", "")
 	s.WaitForWebhooks(t)
 	s.DB.Exec("UPDATE organizations SET slug = NULL WHERE slug = 'hooli'")
 	code, raw, _ := send(t, s, noFollow, "POST", "/orgs", url.Values{"name": {"Hooli"}})

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clerk/clerk-sdk-go/v2/session"
-
 	"example.com/saas/handlers"
 	"example.com/saas/internal/apptest"
 	"example.com/saas/internal/testenv"
@@ -49,9 +47,7 @@ func TestSecuritySuiteBadCredentials(t *testing.T) {
 		t.Fatalf("seed project: %d %s", code, raw)
 	}
 	revokedSID, revoked := s.Session(t, aliceID, acmeID)
-	if _, err := session.NewClient(s.ClientConfig()).Revoke(t.Context(), &session.RevokeParams{ID: revokedSID}); err != nil {
-		t.Fatal(err)
-	}
+	s.RevokeSession(t, revokedSID)
 	s.WaitForWebhooks(t)
 
 	now := time.Now().Unix()

@@ -6,9 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clerk/clerk-sdk-go/v2"
-	"github.com/clerk/clerk-sdk-go/v2/organization"
-
 	"example.com/saas/internal/apptest"
 	"example.com/saas/models"
 )
@@ -57,9 +54,7 @@ func TestSettingsPage(t *testing.T) {
 	}
 
 	// A slug Clerk holds but the local table does not: Clerk's 422 is a field error.
-	if _, err := organization.NewClient(s.ClientConfig()).Create(t.Context(), &organization.CreateParams{Name: clerk.String("Hooli"), Slug: clerk.String("hooli")}); err != nil {
-		t.Fatal(err)
-	}
+	s.CreateOrganization(t, "Hooli", "hooli", "")
 	s.WaitForWebhooks(t)
 	s.DB.Exec("UPDATE organizations SET slug = NULL WHERE slug = 'hooli'")
 	if code, raw, _ := send(t, s, noFollow, "POST", "/orgs/acme/settings", url.Values{"name": {"Acme Inc"}, "slug": {"hooli"}}); code != 422 || !strings.Contains(strings.Join(testIDs(t, raw, "error-slug"), ""), "taken") {

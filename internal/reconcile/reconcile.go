@@ -12,7 +12,6 @@ package reconcile
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,6 +24,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/user"
 	"gorm.io/gorm"
 
+	"example.com/saas/internal/clerksync"
 	"example.com/saas/models"
 )
 
@@ -46,11 +46,7 @@ type Clients struct {
 // NewClients builds the clients for the instance with secretKey; apiURL is
 // the Backend API base including its version (https://api.clerk.com/v1).
 func NewClients(secretKey, apiURL string) Clients {
-	cfg := &clerk.ClientConfig{BackendConfig: clerk.BackendConfig{
-		Key:        clerk.String(secretKey),
-		URL:        clerk.String(apiURL),
-		HTTPClient: &http.Client{Timeout: 30 * time.Second},
-	}}
+	cfg := clerksync.Backend(secretKey, apiURL, 30*time.Second)
 	return Clients{
 		Users:         user.NewClient(cfg),
 		Organizations: organization.NewClient(cfg),
@@ -142,7 +138,7 @@ func (r *run) users(ctx context.Context) error {
 		}
 		for _, u := range page.Users {
 			seen[u.ID] = true
-			res, err := models.UpsertUser(ctx, r.db, userModel(u), models.ClerkTime(u.UpdatedAt))
+			res, err := clerksync.SyncUser(ctx, r.db, u)
 			if err != nil {
 				return err
 			}
@@ -183,7 +179,7 @@ func (r *run) organizations(ctx context.Context) ([]string, error) {
 				ids = append(ids, o.ID)
 			}
 			seen[o.ID] = true
-			res, err := models.UpsertOrganization(ctx, r.db, orgModel(o), models.ClerkTime(o.UpdatedAt))
+			res, err := clerksync.SyncOrganization(ctx, r.db, o)
 			if err != nil {
 				return nil, err
 			}
@@ -270,15 +266,11 @@ func (r *run) applyMembership(ctx context.Context, orgID string, m *clerk.Organi
 	if m.PublicUserData == nil || m.PublicUserData.UserID == "" {
 		return nil // not a user membership we can store
 	}
-	org := models.Organization{ID: orgID}
-	if m.Organization != nil {
-		org = orgModel(m.Organization)
+	if m.Organization == nil {
+		m.Organization = &clerk.Organization{ID: orgID}
 	}
-	pud := m.PublicUserData
-	u := models.User{ID: pud.UserID, Email: pud.Identifier, FirstName: str(pud.FirstName), LastName: str(pud.LastName), ImageURL: str(pud.ImageURL)}
-	mm := models.Membership{ID: m.ID, OrganizationID: orgID, UserID: pud.UserID, Role: m.Role, Permissions: m.Permissions}
 	return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res, err := models.ApplyMembership(ctx, tx, mm, org, u, models.ClerkTime(m.UpdatedAt))
+		res, err := clerksync.SyncMembership(ctx, tx, m)
 		if err == nil {
 			r.report.Memberships.add(res)
 		}
@@ -318,14 +310,14 @@ func (r *run) deleteMissing(ctx context.Context, kind string, local []string, se
 
 // gone reports whether err is the Backend API's 404; other errors are returned.
 func gone(err error) (bool, error) {
-	if err == nil {
+	switch {
+	case err == nil:
 		return false, nil
-	}
-	var apiErr *clerk.APIErrorResponse
-	if errors.As(err, &apiErr) && apiErr.HTTPStatusCode == http.StatusNotFound {
+	case clerksync.IsGone(err):
 		return true, nil
+	default:
+		return false, err
 	}
-	return false, err
 }
 
 // retry calls fn until it succeeds, fails for good, or MaxAttempts is used
@@ -337,18 +329,16 @@ func retry[T any](ctx context.Context, r *run, what string, fn func() (T, error)
 		if err == nil {
 			return v, nil
 		}
-		var apiErr *clerk.APIErrorResponse
-		if !errors.As(err, &apiErr) || !retryable(apiErr.HTTPStatusCode) || attempt >= r.c.MaxAttempts {
+		again, after := clerksync.Retryable(err)
+		if !again || attempt >= r.c.MaxAttempts {
 			return v, fmt.Errorf("clerk %s: %w", what, err)
 		}
 		wait := min(time.Second<<(attempt-1), 30*time.Second)
-		if apiErr.Response != nil {
-			if d, ok := retryAfter(apiErr.Response.Header.Get("Retry-After")); ok {
-				wait = min(d, 2*time.Minute)
-			}
+		if d, ok := retryAfter(after); ok {
+			wait = min(d, 2*time.Minute)
 		}
 		r.log.WarnContext(ctx, "sync: Clerk API busy, retrying", slog.String("call", what),
-			slog.Int("status", apiErr.HTTPStatusCode), slog.Duration("wait", wait), slog.Int("attempt", attempt))
+			slog.Any("error", err), slog.Duration("wait", wait), slog.Int("attempt", attempt))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -357,11 +347,6 @@ func retry[T any](ctx context.Context, r *run, what string, fn func() (T, error)
 		case <-t.C:
 		}
 	}
-}
-
-func retryable(status int) bool {
-	return status == http.StatusTooManyRequests || status == http.StatusBadGateway ||
-		status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout || status == http.StatusInternalServerError
 }
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date.
@@ -380,31 +365,4 @@ func retryAfter(v string) (time.Duration, bool) {
 
 func listParams(offset int64) clerk.ListParams {
 	return clerk.ListParams{Limit: clerk.Int64(pageSize), Offset: clerk.Int64(offset)}
-}
-
-func userModel(u *clerk.User) models.User {
-	addrs := make([]models.EmailAddress, 0, len(u.EmailAddresses))
-	for _, a := range u.EmailAddresses {
-		if a != nil {
-			addrs = append(addrs, models.EmailAddress{ID: a.ID, EmailAddress: a.EmailAddress})
-		}
-	}
-	return models.User{
-		ID:        u.ID,
-		Email:     models.PrimaryEmail(str(u.PrimaryEmailAddressID), addrs),
-		FirstName: str(u.FirstName),
-		LastName:  str(u.LastName),
-		ImageURL:  str(u.ImageURL),
-	}
-}
-
-func orgModel(o *clerk.Organization) models.Organization {
-	return models.Organization{ID: o.ID, Name: o.Name, Slug: models.NullableText(o.Slug), ImageURL: str(o.ImageURL)}
-}
-
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
