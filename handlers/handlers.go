@@ -69,6 +69,7 @@ type Handlers struct {
 	settings  settingsHandlers
 	audit     auditHandlers
 	api       apiHandlers
+	// scaffold:areas — `make resource` adds a resource's area above this line.
 }
 
 // New builds every area from d, each with only its part.
@@ -91,5 +92,6 @@ func New(d Deps) *Handlers {
 		settings:  settingsHandlers{pages: p, clerk: d.Clerk, baseURL: d.BaseURL},
 		audit:     auditHandlers{pages: p, tenantDB: db},
 		api:       apiHandlers{pages: p, tenantDB: db, db: d.DB, tenants: tenants},
+		// scaffold:new — `make resource` builds a resource's area above this line.
 	}
 }
