@@ -20,8 +20,7 @@ import (
 // apiHandlers answer the API's routes about the caller: who they are and
 // who else is in their organization.
 type apiHandlers struct {
-	*pages
-	tenantDB
+	tenantPages
 	db      *gorm.DB
 	tenants tenantLookup
 }
@@ -79,10 +78,7 @@ func (h *apiHandlers) apiListMembers(w http.ResponseWriter, r *http.Request) {
 
 // apiList answers a page of list in the tenant, read with the request's
 // ?q=, ?cursor= and ?limit=.
-func apiList[T any](h interface {
-	tenantWork
-	renderError(http.ResponseWriter, *http.Request, error)
-}, w http.ResponseWriter, r *http.Request, list func(tx *gorm.DB, opts models.ListOptions) (models.Page[T], error)) {
+func apiList[T any](h tenantArea, w http.ResponseWriter, r *http.Request, list func(tx *gorm.DB, opts models.ListOptions) (models.Page[T], error)) {
 	opts, ok := listOptions(w, r)
 	if !ok {
 		return
@@ -93,6 +89,15 @@ func apiList[T any](h interface {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": orEmpty(page.Items), "next_cursor": nullable(page.NextCursor)})
+}
+
+// apiDelete runs del in the tenant and answers 204 No Content.
+func apiDelete(h tenantArea, w http.ResponseWriter, r *http.Request, del func(tx *gorm.DB) error) {
+	if err := h.inTenant(r, del); err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // listOptions reads ?q=, ?cursor= and ?limit= (1-100, default 20).

@@ -15,10 +15,7 @@ import (
 )
 
 // auditHandlers show an organization's audit log.
-type auditHandlers struct {
-	*pages
-	tenantDB
-}
+type auditHandlers struct{ tenantPages }
 
 // listAudit shows a page of the organization's audit log, newest first,
 // filtered by ?actor= and ?action=, with keyset paging (?cursor=).

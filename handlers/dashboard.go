@@ -10,10 +10,10 @@ import (
 )
 
 // dashboardHandlers show an organization's overview.
-type dashboardHandlers struct {
-	*pages
-	tenantDB
-}
+type dashboardHandlers struct{ tenantPages }
+
+// recentEvents is how many of the latest audit events the dashboard shows.
+const recentEvents = 10
 
 // dashboard shows the organization's project and task counts and its latest
 // audit events, in one tenant transaction.
@@ -30,7 +30,7 @@ func (h *dashboardHandlers) dashboard(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		v.OpenTasks, v.DoneTasks = counts.Open, counts.Done
-		events, err := models.RecentAuditEvents(r.Context(), tx, 10)
+		events, err := models.RecentAuditEvents(r.Context(), tx, recentEvents)
 		for _, e := range events {
 			v.Events = append(v.Events, views.AuditItem{Actor: orDefault(e.ActorName, "Someone"), Summary: e.Summary, When: formatTime(e.CreatedAt)})
 		}

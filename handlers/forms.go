@@ -45,3 +45,24 @@ func fieldError(s, missing string, max int, multiline bool) string {
 	}
 	return ""
 }
+
+// fieldErrors collects a form's field errors, by field name: what Validate
+// returns.
+type fieldErrors map[string]string
+
+// text records the error of a one-line text field (see fieldError).
+func (e fieldErrors) text(field, value, missing string, max int) {
+	e.add(field, fieldError(value, missing, max, false))
+}
+
+// multiline records the error of a text field that may hold line breaks.
+func (e fieldErrors) multiline(field, value, missing string, max int) {
+	e.add(field, fieldError(value, missing, max, true))
+}
+
+// add records msg for field unless it is "".
+func (e fieldErrors) add(field, msg string) {
+	if msg != "" {
+		e[field] = msg
+	}
+}

@@ -76,6 +76,7 @@ type Handlers struct {
 func New(d Deps) *Handlers {
 	p := &pages{log: d.Log, sessions: d.Sessions, assets: d.Assets, directory: d.Directory}
 	db := tenantDB{db: d.DB, role: d.TenantRole}
+	tp := tenantPages{pages: p, tenantDB: db}
 	tenants := tenantLookup{directory: d.Directory, readThrough: d.ReadThrough}
 	return &Handlers{
 		baseURL:   d.BaseURL,
@@ -86,12 +87,12 @@ func New(d Deps) *Handlers {
 		auth:      authHandlers{pages: p, hosted: d.Hosted, baseURL: d.BaseURL, clerk: d.Clerk},
 		account:   accountHandlers{pages: p, db: d.DB, profileURL: d.Hosted.UserProfileURL},
 		orgs:      orgHandlers{pages: p, clerk: d.Clerk, directory: d.Directory},
-		dashboard: dashboardHandlers{pages: p, tenantDB: db},
-		projects:  projectHandlers{pages: p, tenantDB: db},
+		dashboard: dashboardHandlers{tp},
+		projects:  projectHandlers{tp},
 		members:   memberHandlers{pages: p, db: d.DB, clerk: d.Clerk, baseURL: d.BaseURL},
 		settings:  settingsHandlers{pages: p, clerk: d.Clerk, baseURL: d.BaseURL},
-		audit:     auditHandlers{pages: p, tenantDB: db},
-		api:       apiHandlers{pages: p, tenantDB: db, db: d.DB, tenants: tenants},
+		audit:     auditHandlers{tp},
+		api:       apiHandlers{tenantPages: tp, db: d.DB, tenants: tenants},
 		// scaffold:new — `make resource` builds a resource's area above this line.
 	}
 }

@@ -25,6 +25,19 @@ func writeValidation(w http.ResponseWriter, fields map[string]string) {
 	}})
 }
 
+// writeResult answers an API write: its error, its field errors (422), or
+// v with status.
+func (p *pages) writeResult(w http.ResponseWriter, r *http.Request, status int, v any, errs map[string]string, err error) {
+	switch {
+	case err != nil:
+		p.renderError(w, r, err)
+	case len(errs) > 0:
+		writeValidation(w, errs)
+	default:
+		writeJSON(w, status, v)
+	}
+}
+
 // decodeJSON reads a bounded JSON object into v, answering 400/413 itself.
 func (p *pages) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFormBytes)).Decode(v)

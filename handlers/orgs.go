@@ -49,10 +49,8 @@ type orgForm struct {
 
 // Validate returns the form's field errors.
 func (f orgForm) Validate() map[string]string {
-	errs := map[string]string{}
-	if msg := fieldError(f.Name, "Enter a name.", 100, false); msg != "" {
-		errs["name"] = msg
-	}
+	errs := fieldErrors{}
+	errs.text("name", f.Name, "Enter a name.", 100)
 	return errs
 }
 

@@ -13,11 +13,8 @@ import (
 )
 
 // projectHandlers serve the projects and their tasks, pages and JSON API
-// (projects.go, tasks.go, api.go): tenant-owned rows only.
-type projectHandlers struct {
-	*pages
-	tenantDB
-}
+// (projects.go, tasks.go, projects_api.go): tenant-owned rows only.
+type projectHandlers struct{ tenantPages }
 
 // projectForm is a project's editable fields, from a form or the API.
 type projectForm struct {
@@ -29,13 +26,9 @@ type projectForm struct {
 // Validate returns the form's field errors; the same limits are CHECK
 // constraints in the database.
 func (f projectForm) Validate() map[string]string {
-	errs := map[string]string{}
-	if msg := fieldError(f.Name, "Enter a name.", 100, false); msg != "" {
-		errs["name"] = msg
-	}
-	if msg := fieldError(f.Description, "", 2000, true); msg != "" {
-		errs["description"] = msg
-	}
+	errs := fieldErrors{}
+	errs.text("name", f.Name, "Enter a name.", 100)
+	errs.multiline("description", f.Description, "", 2000)
 	if f.Status != models.StatusActive && f.Status != models.StatusArchived {
 		errs["status"] = "Choose active or archived."
 	}
@@ -108,31 +101,19 @@ func (h *projectHandlers) renderProjectForm(w http.ResponseWriter, r *http.Reque
 // createProject validates the form, creates the project with its audit
 // event, and goes to the new project.
 func (h *projectHandlers) createProject(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	f := projectFormFrom(r)
-	if errs := f.Validate(); len(errs) > 0 {
-		h.renderProjectForm(w, r, http.StatusUnprocessableEntity, "", f, errs)
-		return
-	}
-	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
-		return models.CreateProject(r.Context(), tx, f.fields())
+	h.submitProjectForm(w, r, "", "created")
+}
+
+// project reads the URL's project in the tenant.
+func (h *projectHandlers) project(r *http.Request) (*models.Project, error) {
+	return inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
+		return models.GetProject(r.Context(), tx, r.PathValue("id"))
 	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	t, _ := models.TenantFrom(r.Context())
-	h.flashAndRedirect(w, r, "success", "Project "+p.Name+" created.", paths.Project(t.Slug, p.ID))
 }
 
 // editProject shows the edit form filled with the project.
 func (h *projectHandlers) editProject(w http.ResponseWriter, r *http.Request) {
-	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
-		return models.GetProject(r.Context(), tx, r.PathValue("id"))
-	})
+	p, err := h.project(r)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
@@ -142,33 +123,57 @@ func (h *projectHandlers) editProject(w http.ResponseWriter, r *http.Request) {
 
 // updateProject saves the edit form.
 func (h *projectHandlers) updateProject(w http.ResponseWriter, r *http.Request) {
+	h.submitProjectForm(w, r, r.PathValue("id"), "saved")
+}
+
+// submitProjectForm saves the create form (id "") or the edit form of id,
+// shows it again with its errors (422), or goes to the project.
+func (h *projectHandlers) submitProjectForm(w http.ResponseWriter, r *http.Request, id, done string) {
 	if err := parseForm(w, r); err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	id, f := r.PathValue("id"), projectFormFrom(r)
-	var errs map[string]string
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		// Another tenant's id is a 404 even when the input is invalid.
-		if _, err := models.GetProject(r.Context(), tx, id); err != nil {
-			return err
+	f := projectFormFrom(r)
+	p, errs, err := h.saveProject(r, id, func(projectForm) projectForm { return f })
+	switch {
+	case err != nil:
+		h.renderError(w, r, err)
+	case len(errs) > 0:
+		h.renderProjectForm(w, r, http.StatusUnprocessableEntity, id, f, errs)
+	default:
+		t, _ := models.TenantFrom(r.Context())
+		h.flashAndRedirect(w, r, "success", "Project "+p.Name+" "+done+".", paths.Project(t.Slug, p.ID))
+	}
+}
+
+// saveProject is the one write path of the pages and the API. In one tenant
+// transaction it reads project id (another tenant's id or a malformed one
+// is a 404 whatever the input; "" is a new project), makes the form from
+// its fields with edit, and creates or updates the project when the form
+// is valid; errs are the field errors when it is not.
+func (h *projectHandlers) saveProject(r *http.Request, id string, edit func(old projectForm) projectForm) (p *models.Project, errs map[string]string, err error) {
+	ctx := r.Context()
+	err = h.inTenant(r, func(tx *gorm.DB) error {
+		old := projectForm{Status: models.StatusActive}
+		if id != "" {
+			cur, err := models.GetProject(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			old = projectForm{Name: cur.Name, Description: cur.Description, Status: cur.Status}
 		}
+		f := edit(old)
 		if errs = f.Validate(); len(errs) > 0 {
 			return nil
 		}
-		_, err := models.UpdateProject(r.Context(), tx, id, f.fields())
+		if id == "" {
+			p, err = models.CreateProject(ctx, tx, f.fields())
+		} else {
+			p, err = models.UpdateProject(ctx, tx, id, f.fields())
+		}
 		return err
 	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	if len(errs) > 0 {
-		h.renderProjectForm(w, r, http.StatusUnprocessableEntity, id, f, errs)
-		return
-	}
-	t, _ := models.TenantFrom(r.Context())
-	h.flashAndRedirect(w, r, "success", "Project "+f.Name+" saved.", paths.Project(t.Slug, id))
+	return p, errs, err
 }
 
 // showProject shows a project with its tasks.

@@ -48,80 +48,39 @@ func (h *projectHandlers) apiListProjects(w http.ResponseWriter, r *http.Request
 	})
 }
 
-// apiCreateProject creates a project from {"name", "description"}.
+// apiCreateProject creates a project from {"name", "description", "status"}.
 func (h *projectHandlers) apiCreateProject(w http.ResponseWriter, r *http.Request) {
-	var in projectInput
-	if !h.decodeJSON(w, r, &in) {
-		return
-	}
-	f := in.apply(projectForm{Status: models.StatusActive})
-	if errs := f.Validate(); len(errs) > 0 {
-		writeValidation(w, errs)
-		return
-	}
-	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
-		return models.CreateProject(r.Context(), tx, f.fields())
-	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, p)
+	h.apiSaveProject(w, r, "", http.StatusCreated)
 }
 
 // apiGetProject answers one project.
 func (h *projectHandlers) apiGetProject(w http.ResponseWriter, r *http.Request) {
-	p, err := inTenantValue(h, r, func(tx *gorm.DB) (*models.Project, error) {
-		return models.GetProject(r.Context(), tx, r.PathValue("id"))
-	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	p, err := h.project(r)
+	h.writeResult(w, r, http.StatusOK, p, nil, err)
 }
 
 // apiUpdateProject changes the fields given; another tenant's id is a 404
 // whatever the body.
 func (h *projectHandlers) apiUpdateProject(w http.ResponseWriter, r *http.Request) {
+	h.apiSaveProject(w, r, r.PathValue("id"), http.StatusOK)
+}
+
+// apiSaveProject creates (id "") or updates project id from the JSON body
+// and answers it with status.
+func (h *projectHandlers) apiSaveProject(w http.ResponseWriter, r *http.Request, id string, status int) {
 	var in projectInput
 	if !h.decodeJSON(w, r, &in) {
 		return
 	}
-	var p *models.Project
-	var errs map[string]string
-	err := h.inTenant(r, func(tx *gorm.DB) error {
-		old, err := models.GetProject(r.Context(), tx, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		f := in.apply(projectForm{Name: old.Name, Description: old.Description, Status: old.Status})
-		if errs = f.Validate(); len(errs) > 0 {
-			return nil
-		}
-		p, err = models.UpdateProject(r.Context(), tx, old.ID, f.fields())
-		return err
-	})
-	switch {
-	case err != nil:
-		h.renderError(w, r, err)
-	case len(errs) > 0:
-		writeValidation(w, errs)
-	default:
-		writeJSON(w, http.StatusOK, p)
-	}
+	p, errs, err := h.saveProject(r, id, in.apply)
+	h.writeResult(w, r, status, p, errs, err)
 }
 
 // apiDeleteProject deletes a project and its tasks.
 func (h *projectHandlers) apiDeleteProject(w http.ResponseWriter, r *http.Request) {
-	err := h.inTenant(r, func(tx *gorm.DB) error {
+	apiDelete(h, w, r, func(tx *gorm.DB) error {
 		return models.DeleteProject(r.Context(), tx, r.PathValue("id"))
 	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // apiListTasks answers a page of a project's tasks, oldest first.
@@ -212,26 +171,14 @@ func (h *projectHandlers) writeTask(w http.ResponseWriter, r *http.Request, stat
 		}
 		return err
 	})
-	switch {
-	case err != nil:
-		h.renderError(w, r, err)
-	case len(errs) > 0:
-		writeValidation(w, errs)
-	default:
-		writeJSON(w, status, task)
-	}
+	h.writeResult(w, r, status, task, errs, err)
 }
 
 // apiDeleteTask deletes a task.
 func (h *projectHandlers) apiDeleteTask(w http.ResponseWriter, r *http.Request) {
-	err := h.inTenant(r, func(tx *gorm.DB) error {
+	apiDelete(h, w, r, func(tx *gorm.DB) error {
 		return models.DeleteTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"))
 	})
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // assigneeOf reads assignee_id: absent or null → nil; a string → it.

@@ -32,10 +32,8 @@ type settingsForm struct {
 
 // Validate returns the form's field errors.
 func (f settingsForm) Validate() map[string]string {
-	errs := map[string]string{}
-	if msg := fieldError(f.Name, "Enter a name.", 100, false); msg != "" {
-		errs["name"] = msg
-	}
+	errs := fieldErrors{}
+	errs.text("name", f.Name, "Enter a name.", 100)
 	switch {
 	case f.Slug == "":
 		errs["slug"] = "Enter a slug."

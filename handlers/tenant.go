@@ -12,6 +12,13 @@ import (
 	"example.com/saas/models"
 )
 
+// tenantPages is the base of the areas whose pages read and write the
+// tenant's own rows: the pages, and the tenant's database work.
+type tenantPages struct {
+	*pages
+	tenantDB
+}
+
 // tenantDB runs a request's database work as its tenant; the areas that
 // read or write tenant-owned rows embed it.
 type tenantDB struct {
@@ -30,6 +37,13 @@ func (t tenantDB) inTenant(r *http.Request, fn func(tx *gorm.DB) error) error {
 // tenantWork is an area whose handlers work in the request's tenant.
 type tenantWork interface {
 	inTenant(r *http.Request, fn func(tx *gorm.DB) error) error
+}
+
+// tenantArea is an area that works in the request's tenant and answers
+// with the app's error pages.
+type tenantArea interface {
+	tenantWork
+	renderError(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // inTenantValue is inTenant for work that returns one value.

@@ -66,6 +66,67 @@ func ClerkTime(v int64) time.Time {
 	}
 }
 
+// syncedTable is a synced table whose rows Clerk deletes: users or
+// organizations.
+type syncedTable struct {
+	name, noun string
+	// clear is the SET list that empties a deleted row (personal data, a slug).
+	clear string
+	// memberOf is the memberships column that names its rows.
+	memberOf string
+}
+
+var (
+	syncedUsers         = syncedTable{"users", "user", "email = '', first_name = '', last_name = '', image_url = ''", "user_id"}
+	syncedOrganizations = syncedTable{"organizations", "organization", "slug = NULL", "organization_id"}
+)
+
+// softDelete deletes row id of t at at (the deletion's time): what the row
+// held is cleared, deleted_at set, and its memberships removed at once. A
+// row never synced gets a tombstone, so a late create cannot bring it back.
+// Deleting twice changes nothing.
+func softDelete(ctx context.Context, db *gorm.DB, t syncedTable, id string, at time.Time) (UpsertResult, error) {
+	res, err := upsertResult(ctx, db, `
+INSERT INTO `+t.name+` AS t (id, clerk_updated_at, deleted_at) VALUES (?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    `+t.clear+`, clerk_updated_at = GREATEST(t.clerk_updated_at, EXCLUDED.clerk_updated_at),
+    deleted_at = EXCLUDED.deleted_at, updated_at = now()
+WHERE t.deleted_at IS NULL
+RETURNING (xmax = 0)`, id, at, at)
+	if err != nil {
+		return Unchanged, fmt.Errorf("delete %s %s: %w", t.noun, id, err)
+	}
+	if err := db.WithContext(ctx).Exec(`DELETE FROM memberships WHERE `+t.memberOf+` = ?`, id).Error; err != nil {
+		return Unchanged, fmt.Errorf("delete memberships of %s %s: %w", t.noun, id, err)
+	}
+	return res, nil
+}
+
+// ActiveUserIDsBefore lists users not deleted whose row was last written
+// before t (reconcile uses it to find users Clerk no longer has without
+// touching rows a webhook wrote meanwhile).
+func ActiveUserIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) ([]string, error) {
+	return activeIDsBefore(ctx, db, syncedUsers, t)
+}
+
+// ActiveOrganizationIDsBefore lists organizations not deleted whose row was
+// last written before t (for reconcile).
+func ActiveOrganizationIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) ([]string, error) {
+	return activeIDsBefore(ctx, db, syncedOrganizations, t)
+}
+
+// activeIDsBefore lists the rows of t not deleted and last written before
+// at: reconcile looks among them for rows Clerk no longer has, without
+// touching rows a webhook wrote meanwhile.
+func activeIDsBefore(ctx context.Context, db *gorm.DB, t syncedTable, at time.Time) ([]string, error) {
+	var ids []string
+	err := db.WithContext(ctx).Table(t.name).Where("deleted_at IS NULL AND updated_at < ?", at).Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", t.name, err)
+	}
+	return ids, nil
+}
+
 // upsertResult runs an INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING
 // (xmax = 0) and tells a created row from an updated one; no row back means
 // the WHERE refused the update.

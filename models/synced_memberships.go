@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -75,15 +74,8 @@ func DefaultPermissions(role string) []string {
 // MembershipFor returns userID's membership in orgID; ErrNotFound when the
 // user is not a member.
 func MembershipFor(ctx context.Context, db *gorm.DB, orgID, userID string) (*Membership, error) {
-	var m Membership
-	err := db.WithContext(ctx).Where("organization_id = ? AND user_id = ?", orgID, userID).Take(&m).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("membership of %s in %s: %w", userID, orgID, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("membership of %s in %s: %w", userID, orgID, err)
-	}
-	return &m, nil
+	q := db.WithContext(ctx).Where("organization_id = ? AND user_id = ?", orgID, userID)
+	return takeOne[Membership](q, fmt.Sprintf("membership of %s in %s", userID, orgID))
 }
 
 // UpsertMembership writes m as Clerk's version at (its updated_at), last

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -31,30 +30,14 @@ func (o *Organization) Deleted() bool { return o.DeletedAt != nil }
 
 // GetOrganization returns the organization with Clerk id id, deleted or not.
 func GetOrganization(ctx context.Context, db *gorm.DB, id string) (*Organization, error) {
-	var o Organization
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&o).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("get organization %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get organization %s: %w", id, err)
-	}
-	return &o, nil
+	return takeOne[Organization](db.WithContext(ctx).Where("id = ?", id), "get organization "+id)
 }
 
 // OrganizationBySlug returns the live organization with slug; ErrNotFound if
 // none (deleted organizations have no slug). It does not check membership:
 // callers must (see MembershipFor).
 func OrganizationBySlug(ctx context.Context, db *gorm.DB, slug string) (*Organization, error) {
-	var o Organization
-	err := db.WithContext(ctx).Where("slug = ? AND deleted_at IS NULL", slug).Take(&o).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("organization %q: %w", slug, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("organization %q: %w", slug, err)
-	}
-	return &o, nil
+	return takeOne[Organization](db.WithContext(ctx).Where("slug = ? AND deleted_at IS NULL", slug), fmt.Sprintf("organization %q", slug))
 }
 
 // UserOrganization is an organization seen by one of its members.
@@ -85,6 +68,13 @@ RETURNING (xmax = 0)`,
 	return res, nil
 }
 
+// DeleteOrganization soft-deletes the organization at (the deletion's time):
+// DeletedAt set, slug freed, memberships removed at once. An organization
+// never synced gets a tombstone, so a late create cannot bring it back.
+func DeleteOrganization(ctx context.Context, db *gorm.DB, id string, at time.Time) (UpsertResult, error) {
+	return softDelete(ctx, db, syncedOrganizations, id, at)
+}
+
 // EnsureOrganization inserts a minimal organization row (from a membership
 // event) when none exists, without a Clerk version, so the organization's
 // own events still apply over it. A slug another live organization holds is
@@ -98,37 +88,6 @@ ON CONFLICT (id) DO NOTHING`, o.ID, o.Name, o.Slug, o.Slug, o.ImageURL).Error
 		return fmt.Errorf("ensure organization %s: %w", o.ID, err)
 	}
 	return nil
-}
-
-// DeleteOrganization soft-deletes the organization at (the deletion's time):
-// DeletedAt set, slug freed, memberships removed at once. An organization
-// never synced gets a tombstone, so a late create cannot bring it back.
-func DeleteOrganization(ctx context.Context, db *gorm.DB, id string, at time.Time) (UpsertResult, error) {
-	res, err := upsertResult(ctx, db, `
-INSERT INTO organizations AS t (id, clerk_updated_at, deleted_at) VALUES (?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
-    slug = NULL, clerk_updated_at = GREATEST(t.clerk_updated_at, EXCLUDED.clerk_updated_at),
-    deleted_at = EXCLUDED.deleted_at, updated_at = now()
-WHERE t.deleted_at IS NULL
-RETURNING (xmax = 0)`, id, at, at)
-	if err != nil {
-		return Unchanged, fmt.Errorf("delete organization %s: %w", id, err)
-	}
-	if err := db.WithContext(ctx).Exec(`DELETE FROM memberships WHERE organization_id = ?`, id).Error; err != nil {
-		return Unchanged, fmt.Errorf("delete memberships of organization %s: %w", id, err)
-	}
-	return res, nil
-}
-
-// ActiveOrganizationIDsBefore lists organizations not deleted whose row was
-// last written before t (for reconcile).
-func ActiveOrganizationIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) ([]string, error) {
-	var ids []string
-	err := db.WithContext(ctx).Model(&Organization{}).Where("deleted_at IS NULL AND updated_at < ?", t).Order("id").Pluck("id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("list organizations: %w", err)
-	}
-	return ids, nil
 }
 
 // UserAndOrganizations returns the user (nil if never synced) and the live

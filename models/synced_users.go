@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -70,15 +69,7 @@ func PrimaryEmail(primaryID string, addrs []EmailAddress) string {
 // GetUser returns the user with Clerk id id, deleted or not; ErrNotFound if
 // it was never synced.
 func GetUser(ctx context.Context, db *gorm.DB, id string) (*User, error) {
-	var u User
-	err := db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("get user %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get user %s: %w", id, err)
-	}
-	return &u, nil
+	return takeOne[User](db.WithContext(ctx).Where("id = ?", id), "get user "+id)
 }
 
 // UpsertUser writes u as Clerk's version at (its updated_at), last writer
@@ -121,31 +112,5 @@ ON CONFLICT (id) DO NOTHING`, u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL
 // never synced gets a tombstone, so a late create cannot bring it back.
 // Deleting twice changes nothing.
 func DeleteUser(ctx context.Context, db *gorm.DB, id string, at time.Time) (UpsertResult, error) {
-	res, err := upsertResult(ctx, db, `
-INSERT INTO users AS t (id, clerk_updated_at, deleted_at) VALUES (?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
-    email = '', first_name = '', last_name = '', image_url = '',
-    clerk_updated_at = GREATEST(t.clerk_updated_at, EXCLUDED.clerk_updated_at),
-    deleted_at = EXCLUDED.deleted_at, updated_at = now()
-WHERE t.deleted_at IS NULL
-RETURNING (xmax = 0)`, id, at, at)
-	if err != nil {
-		return Unchanged, fmt.Errorf("delete user %s: %w", id, err)
-	}
-	if err := db.WithContext(ctx).Exec(`DELETE FROM memberships WHERE user_id = ?`, id).Error; err != nil {
-		return Unchanged, fmt.Errorf("delete memberships of user %s: %w", id, err)
-	}
-	return res, nil
-}
-
-// ActiveUserIDsBefore lists users not deleted whose row was last written
-// before t (reconcile uses it to find users Clerk no longer has without
-// touching rows a webhook wrote meanwhile).
-func ActiveUserIDsBefore(ctx context.Context, db *gorm.DB, t time.Time) ([]string, error) {
-	var ids []string
-	err := db.WithContext(ctx).Model(&User{}).Where("deleted_at IS NULL AND updated_at < ?", t).Order("id").Pluck("id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return ids, nil
+	return softDelete(ctx, db, syncedUsers, id, at)
 }

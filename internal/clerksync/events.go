@@ -93,7 +93,7 @@ func storeUser(ctx context.Context, tx *gorm.DB, d userData, at time.Time) (mode
 	return models.UpsertUser(ctx, tx, d.model(), at)
 }
 
-func deleteUser(ctx context.Context, tx *gorm.DB, d deletedData, at time.Time) (models.UpsertResult, error) {
+func deleteUser(ctx context.Context, tx *gorm.DB, d identity, at time.Time) (models.UpsertResult, error) {
 	return models.DeleteUser(ctx, tx, d.ID, at)
 }
 
@@ -101,7 +101,7 @@ func storeOrganization(ctx context.Context, tx *gorm.DB, d orgData, at time.Time
 	return models.UpsertOrganization(ctx, tx, d.model(), at)
 }
 
-func deleteOrganization(ctx context.Context, tx *gorm.DB, d deletedData, at time.Time) (models.UpsertResult, error) {
+func deleteOrganization(ctx context.Context, tx *gorm.DB, d identity, at time.Time) (models.UpsertResult, error) {
 	return models.DeleteOrganization(ctx, tx, d.ID, at)
 }
 

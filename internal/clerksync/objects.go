@@ -58,25 +58,25 @@ func changedAt(d object, eventTime time.Time) time.Time {
 	return time.Now().UTC()
 }
 
-type deletedData struct {
-	ID string `json:"id"`
+// identity is what every object has: its id, and when it last changed (a
+// deleted object's data carries the id alone).
+type identity struct {
+	ID        string `json:"id"`
+	UpdatedAt epoch  `json:"updated_at"`
 }
 
-func (d deletedData) id() string { return d.ID }
+func (d identity) id() string           { return d.ID }
+func (d identity) updatedAt() time.Time { return d.UpdatedAt.Time() }
 
 type userData struct {
-	ID                    string                `json:"id"`
+	identity
 	PrimaryEmailAddressID *string               `json:"primary_email_address_id"`
 	EmailAddresses        []models.EmailAddress `json:"email_addresses"`
 	FirstName             *string               `json:"first_name"`
 	LastName              *string               `json:"last_name"`
 	ImageURL              *string               `json:"image_url"`
 	ProfileImageURL       *string               `json:"profile_image_url"`
-	UpdatedAt             epoch                 `json:"updated_at"`
 }
-
-func (d userData) id() string           { return d.ID }
-func (d userData) updatedAt() time.Time { return d.UpdatedAt.Time() }
 
 func (d userData) model() models.User {
 	return models.User{
@@ -89,16 +89,12 @@ func (d userData) model() models.User {
 }
 
 type orgData struct {
-	ID        string  `json:"id"`
-	Name      string  `json:"name"`
-	Slug      *string `json:"slug"`
-	ImageURL  *string `json:"image_url"`
-	LogoURL   *string `json:"logo_url"`
-	UpdatedAt epoch   `json:"updated_at"`
+	identity
+	Name     string  `json:"name"`
+	Slug     *string `json:"slug"`
+	ImageURL *string `json:"image_url"`
+	LogoURL  *string `json:"logo_url"`
 }
-
-func (d orgData) id() string           { return d.ID }
-func (d orgData) updatedAt() time.Time { return d.UpdatedAt.Time() }
 
 func (d orgData) model() models.Organization {
 	return models.Organization{ID: d.ID, Name: d.Name, Slug: models.NullableText(str(d.Slug)),
@@ -106,12 +102,11 @@ func (d orgData) model() models.Organization {
 }
 
 type membershipData struct {
-	ID             string     `json:"id"`
+	identity
 	Role           string     `json:"role"`
 	Permissions    []string   `json:"permissions"`
 	Organization   orgData    `json:"organization"`
 	PublicUserData publicUser `json:"public_user_data"`
-	UpdatedAt      epoch      `json:"updated_at"`
 }
 
 type publicUser struct {
@@ -122,9 +117,6 @@ type publicUser struct {
 	ProfileImageURL *string `json:"profile_image_url"`
 	Identifier      string  `json:"identifier"`
 }
-
-func (d membershipData) id() string           { return d.ID }
-func (d membershipData) updatedAt() time.Time { return d.UpdatedAt.Time() }
 
 func (d membershipData) check() error {
 	if d.Organization.ID == "" || d.PublicUserData.UserID == "" {
@@ -150,7 +142,7 @@ func (d membershipData) models() (models.Membership, models.User) {
 
 // membershipRef names a deleted membership: by id, with its two ends when sent.
 type membershipRef struct {
-	ID           string `json:"id"`
+	identity
 	Organization struct {
 		ID string `json:"id"`
 	} `json:"organization"`
@@ -159,15 +151,11 @@ type membershipRef struct {
 	} `json:"public_user_data"`
 }
 
-func (d membershipRef) id() string { return d.ID }
-
 type sessionData struct {
-	ID     string `json:"id"`
+	identity
 	UserID string `json:"user_id"`
 	Status string `json:"status"`
 }
-
-func (d sessionData) id() string { return d.ID }
 
 // epoch is a Clerk timestamp: a JSON number in milliseconds or seconds, or null.
 type epoch int64

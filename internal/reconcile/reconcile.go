@@ -62,6 +62,14 @@ type Counts struct {
 	Unchanged int
 }
 
+// count adds a write's result, unless it failed, and returns its error.
+func (c *Counts) count(r models.UpsertResult, err error) error {
+	if err == nil {
+		c.add(r)
+	}
+	return err
+}
+
 func (c *Counts) add(r models.UpsertResult) {
 	switch r {
 	case models.Created:
@@ -129,25 +137,20 @@ func Reconcile(ctx context.Context, db *gorm.DB, clients Clients, log *slog.Logg
 
 func (r *run) users(ctx context.Context) error {
 	seen := map[string]bool{}
-	for offset := int64(0); ; {
+	err := eachPage(func(offset int64) ([]*clerk.User, error) {
 		page, err := retry(ctx, r, "list users", func() (*clerk.UserList, error) {
 			return r.c.Users.List(ctx, &user.ListParams{ListParams: listParams(offset), OrderBy: clerk.String("+created_at")})
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, u := range page.Users {
-			seen[u.ID] = true
-			res, err := clerksync.SyncUser(ctx, r.db, u)
-			if err != nil {
-				return err
-			}
-			r.report.Users.add(res)
-		}
-		if len(page.Users) < pageSize {
-			break
-		}
-		offset += int64(len(page.Users))
+		return page.Users, nil
+	}, func(u *clerk.User) error {
+		seen[u.ID] = true
+		return r.report.Users.count(clerksync.SyncUser(ctx, r.db, u))
+	})
+	if err != nil {
+		return err
 	}
 	local, err := models.ActiveUserIDsBefore(ctx, r.db, r.started)
 	if err != nil {
@@ -167,28 +170,23 @@ func (r *run) users(ctx context.Context) error {
 func (r *run) organizations(ctx context.Context) ([]string, error) {
 	seen := map[string]bool{}
 	var ids []string
-	for offset := int64(0); ; {
+	err := eachPage(func(offset int64) ([]*clerk.Organization, error) {
 		page, err := retry(ctx, r, "list organizations", func() (*clerk.OrganizationList, error) {
 			return r.c.Organizations.List(ctx, &organization.ListParams{ListParams: listParams(offset), OrderBy: clerk.String("+created_at")})
 		})
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range page.Organizations {
-			if !seen[o.ID] {
-				ids = append(ids, o.ID)
-			}
-			seen[o.ID] = true
-			res, err := clerksync.SyncOrganization(ctx, r.db, o)
-			if err != nil {
-				return nil, err
-			}
-			r.report.Organizations.add(res)
+		return page.Organizations, nil
+	}, func(o *clerk.Organization) error {
+		if !seen[o.ID] {
+			ids = append(ids, o.ID)
 		}
-		if len(page.Organizations) < pageSize {
-			break
-		}
-		offset += int64(len(page.Organizations))
+		seen[o.ID] = true
+		return r.report.Organizations.count(clerksync.SyncOrganization(ctx, r.db, o))
+	})
+	if err != nil {
+		return nil, err
 	}
 	local, err := models.ActiveOrganizationIDsBefore(ctx, r.db, r.started)
 	if err != nil {
@@ -208,24 +206,21 @@ func (r *run) organizations(ctx context.Context) ([]string, error) {
 
 func (r *run) memberships(ctx context.Context, orgID string) error {
 	seen := map[string]bool{}
-	for offset := int64(0); ; {
+	err := eachPage(func(offset int64) ([]*clerk.OrganizationMembership, error) {
 		page, err := r.listMemberships(ctx, orgID, offset, nil)
 		if err != nil {
-			if ok, _ := gone(err); ok {
-				return nil // deleted since it was listed; its webhook removes the rest
-			}
-			return err
+			return nil, err
 		}
-		for _, m := range page.OrganizationMemberships {
-			seen[m.ID] = true
-			if err := r.applyMembership(ctx, orgID, m); err != nil {
-				return err
-			}
-		}
-		if len(page.OrganizationMemberships) < pageSize {
-			break
-		}
-		offset += int64(len(page.OrganizationMemberships))
+		return page.OrganizationMemberships, nil
+	}, func(m *clerk.OrganizationMembership) error {
+		seen[m.ID] = true
+		return r.applyMembership(ctx, orgID, m)
+	})
+	if ok, _ := gone(err); ok {
+		return nil // deleted since it was listed; its webhook removes the rest
+	}
+	if err != nil {
+		return err
 	}
 	local, err := models.MembershipsBefore(ctx, r.db, orgID, r.started)
 	if err != nil {
@@ -270,12 +265,28 @@ func (r *run) applyMembership(ctx context.Context, orgID string, m *clerk.Organi
 		m.Organization = &clerk.Organization{ID: orgID}
 	}
 	return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res, err := clerksync.SyncMembership(ctx, tx, m)
-		if err == nil {
-			r.report.Memberships.add(res)
-		}
-		return err
+		return r.report.Memberships.count(clerksync.SyncMembership(ctx, tx, m))
 	})
+}
+
+// eachPage pages through a Backend API listing, pageSize items at a time
+// by offset, and calls each for every item.
+func eachPage[T any](list func(offset int64) ([]T, error), each func(T) error) error {
+	for offset := int64(0); ; {
+		items, err := list(offset)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := each(it); err != nil {
+				return err
+			}
+		}
+		if len(items) < pageSize {
+			return nil
+		}
+		offset += int64(len(items))
+	}
 }
 
 // deleteMissing deletes the local ids absent from seen once isGone confirms
