@@ -39,6 +39,13 @@ type Follower interface {
 // DB_MAX_CONNS counts only connections requests can use. Behind a
 // transaction-pooling proxy, where LISTEN succeeds but notifications are
 // lost, its probe never arrives and the followers stay on the database.
+//
+// It is not github.com/jackc/pgxlisten, which was considered: that listener
+// says nothing when its connection is lost or made again, sends no
+// heartbeat, and only logs a failed backlog load before listening on; the
+// copies here must stop answering from memory the moment a notification
+// may be missed, so this one tells them (SetLive) and proves delivery
+// (probe) itself.
 type Listener struct {
 	db        *gorm.DB // the pool, for the probe's notification
 	connect   func(context.Context) (*pgx.Conn, error)
