@@ -104,7 +104,7 @@ func (m *MembershipReadThrough) read(ctx context.Context, orgID, userID string) 
 		return "not_member" // no such organization
 	}
 	if err != nil {
-		m.log.WarnContext(ctx, "read membership from Clerk", slog.String("org_id", orgID), slog.String("user_id", userID), slog.Any("error", err))
+		m.log.WarnContext(ctx, "read membership from Clerk", slog.String("membership", orgID+"/"+userID), slog.Any("error", err))
 		return "failed"
 	}
 	if len(list.OrganizationMemberships) == 0 {
@@ -112,7 +112,7 @@ func (m *MembershipReadThrough) read(ctx context.Context, orgID, userID string) 
 	}
 	stored, err := m.keep(ctx, list.OrganizationMemberships[0], orgID, userID)
 	if err != nil {
-		m.log.ErrorContext(ctx, "store membership read from Clerk", slog.String("org_id", orgID), slog.String("user_id", userID), slog.Any("error", err))
+		m.log.ErrorContext(ctx, "store membership read from Clerk", slog.String("membership", orgID+"/"+userID), slog.Any("error", err))
 		return "failed"
 	}
 	if !stored {
