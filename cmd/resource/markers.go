@@ -11,36 +11,47 @@ type markerEdit struct {
 	lines        []string
 }
 
+// markerEdits are a resource's additions to the app's own files: its area
+// in handlers/handlers.go, its routes, its navigation entry and its paths.
 func markerEdits(r Resource) []markerEdit {
-	pages, api := "/orgs/{slug}/"+r.KebabPlural, "/api/v1/"+r.KebabPlural
-	read, manage := "models."+r.PermRead(), "models."+r.PermManage()
-	route := func(method, pattern, perm, handler string) string {
-		return fmt.Sprintf("{%q, %s, h.%s},", method+" "+pattern, perm, handler)
-	}
-	routes := []string{
-		fmt.Sprintf("// %s: pages and JSON API (make resource).", r.PluralLabel),
-		route("GET", pages, read, "list"+r.GoPlural),
-		route("POST", pages, manage, "create"+r.Go),
-		route("GET", pages+"/new", manage, "new"+r.Go),
-		route("GET", pages+"/{id}", read, "show"+r.Go),
-		route("GET", pages+"/{id}/edit", manage, "edit"+r.Go),
-		route("POST", pages+"/{id}/edit", manage, "update"+r.Go),
-		route("GET", pages+"/{id}/delete", manage, "confirmDelete"+r.Go),
-		route("POST", pages+"/{id}/delete", manage, "delete"+r.Go),
-		route("GET", api, read, "apiList"+r.GoPlural),
-		route("POST", api, manage, "apiCreate"+r.Go),
-		route("GET", api+"/{id}", read, "apiGet"+r.Go),
-		route("PATCH", api+"/{id}", manage, "apiUpdate"+r.Go),
-		route("DELETE", api+"/{id}", manage, "apiDelete"+r.Go),
-		"",
-	}
+	area := r.VarPlural
 	return []markerEdit{
-		{"handlers/routes.go", "scaffold:routes", routes},
+		{"handlers/handlers.go", "scaffold:areas", []string{area + " " + r.Var + "Handlers"}},
+		{"handlers/handlers.go", "scaffold:new", []string{area + ": " + r.Var + "Handlers{pages: p, tenantDB: db},"}},
+		{"handlers/routes.go", "scaffold:routes", routeLines(r)},
 		{"views/page.go", "scaffold:nav", []string{
 			fmt.Sprintf(`{key: %q, label: %q, url: paths.%s},`, r.KebabPlural, r.PluralLabel, r.GoPlural),
 		}},
 		{"internal/paths/paths.go", "scaffold:paths", pagePaths(r)},
 		{"internal/paths/paths.go", "scaffold:api-paths", apiPaths(r)},
+	}
+}
+
+// routeLines are a resource's entries of tenantRoutes, written as the
+// projects' are: the pattern from its paths function, the permission, and
+// the handler of its area.
+func routeLines(r Resource) []string {
+	read, manage := "models."+r.PermRead(), "models."+r.PermManage()
+	route := func(method, path, perm, handler string) string {
+		return fmt.Sprintf("{%q + paths.%s, %s, h.%s.%s},", method+" ", path, perm, r.VarPlural, handler)
+	}
+	list, one := r.GoPlural+"(slug)", "(slug, id)"
+	return []string{
+		fmt.Sprintf("// %s: pages and JSON API (make resource).", r.PluralLabel),
+		route("GET", list, read, "list"+r.GoPlural),
+		route("POST", list, manage, "create"+r.Go),
+		route("GET", "New"+r.Go+"(slug)", manage, "new"+r.Go),
+		route("GET", r.Go+one, read, "show"+r.Go),
+		route("GET", "Edit"+r.Go+one, manage, "edit"+r.Go),
+		route("POST", "Edit"+r.Go+one, manage, "update"+r.Go),
+		route("GET", "Delete"+r.Go+one, manage, "confirmDelete"+r.Go),
+		route("POST", "Delete"+r.Go+one, manage, "delete"+r.Go),
+		route("GET", "API"+r.GoPlural, read, "apiList"+r.GoPlural),
+		route("POST", "API"+r.GoPlural, manage, "apiCreate"+r.Go),
+		route("GET", "API"+r.Go+"(id)", read, "apiGet"+r.Go),
+		route("PATCH", "API"+r.Go+"(id)", manage, "apiUpdate"+r.Go),
+		route("DELETE", "API"+r.Go+"(id)", manage, "apiDelete"+r.Go),
+		"",
 	}
 }
 
