@@ -4,11 +4,13 @@
 //	make resource NAME=invoice FIELDS="number:string amount:int due:date"
 //
 // It writes a goose migration (composite key led by organization_id,
-// row-level security, grants), the GORM model with audited writes, page and
-// JSON API handlers, templ views and tests, and adds the resource's routes
-// paths, routes and navigation entry at the scaffold markers of
-// internal/paths/paths.go, handlers/routes.go and views/page.go. Field types: string, text, int,
-// bool, date; the first string field is the resource's title.
+// row-level security, grants), the GORM model with audited writes, the
+// resource's handler area (pages and JSON API, as handlers/projects.go),
+// templ views and tests, and adds at the scaffold markers the area to
+// handlers/handlers.go, its paths to internal/paths/paths.go, its routes to
+// handlers/routes.go and its navigation entry to views/page.go. Field
+// types: string, text, int, bool, date; the first string field is the
+// resource's title.
 //
 // A name that clashes with the app's own, or invalid fields, are refused
 // with one line and exit status 2, before anything is written. See

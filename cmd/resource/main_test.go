@@ -32,15 +32,19 @@ func TestScaffoldInvoice(t *testing.T) {
 	repotest.Go(t, dir, nil, "build", "-o", bin, "./cmd/resource")
 
 	pristine := snapshot(t, dir)
-	refused := []struct{ name, fields, want string }{
-		{"project", "name:string", `"project" clashes with the app's own`},
-		{"project_form", "name:string", "ProjectForm, already declared in package views"},
-		{"invoice", "number:money", `unknown type "money"`},
-		{"invoice", "id:string", `"id" is reserved`},
-		{"invoice", "", "FIELDS is required"},
+	refused := []struct{ name, plural, fields, want string }{
+		{"project", "", "name:string", `"project" clashes with the app's own`},
+		{"project_form", "", "name:string", "ProjectForm, already declared in package views"},
+		{"auth", "", "name:string", "authHandlers, already declared in package handlers"},
+		{"base", "base_url", "name:string", "Handlers.baseURL, a field in handlers/handlers.go"},
+		{"bus", "busy", "name:string", "Handlers.busy, a method in package handlers"},
+		{"assignment", "assign", "name:string", "routes under /assign in internal/paths/paths.go"},
+		{"invoice", "", "number:money", `unknown type "money"`},
+		{"invoice", "", "id:string", `"id" is reserved`},
+		{"invoice", "", "", "FIELDS is required"},
 	}
 	for _, tt := range refused {
-		code, stderr := generate(t, bin, dir, "-name", tt.name, "-fields", tt.fields)
+		code, stderr := generate(t, bin, dir, "-name", tt.name, "-plural", tt.plural, "-fields", tt.fields)
 		checkRefused(t, tt.name+" "+tt.fields, code, stderr, tt.want)
 	}
 	if !maps.Equal(snapshot(t, dir), pristine) {
@@ -58,7 +62,7 @@ func TestScaffoldInvoice(t *testing.T) {
 		}
 	}
 	slices.Sort(changed)
-	want := []string{"handlers/invoices.go", "handlers/invoices_api.go", "handlers/invoices_test.go", "handlers/routes.go",
+	want := []string{"handlers/handlers.go", "handlers/invoices.go", "handlers/invoices_api.go", "handlers/invoices_test.go", "handlers/routes.go",
 		"internal/paths/paths.go", "migrations/" + nextMigration(t, pristine), "models/date.go", "models/date_test.go", "models/invoice.go",
 		"views/invoices.templ", "views/invoices_templ.go", "views/page.go"}
 	if !slices.Equal(changed, want) {

@@ -77,8 +77,9 @@ func fileExists(p string) bool {
 
 var createTableRE = regexp.MustCompile(`(?i)create\s+table\s+(?:if\s+not\s+exists\s+)?"?([a-z_][a-z0-9_]*)`)
 
-// checkClashes refuses a resource whose files, table, routes, navigation
-// entry or Go names exist already.
+// checkClashes refuses a resource whose files, table, route segments,
+// navigation entry or Go names (its area's type and Handlers field among
+// them) exist already.
 func (repo *repository) checkClashes(r Resource, out output) error {
 	for _, f := range out.files {
 		if f.created && fileExists(repo.abs(f.path)) {
@@ -108,13 +109,14 @@ func (repo *repository) checkClashes(r Resource, out output) error {
 		}
 	}
 
+	// Every route's path segments are spelled in internal/paths.
 	segment := regexp.MustCompile(`/` + regexp.QuoteMeta(r.KebabPlural) + `(["/ ]|$)`)
-	routes, err := repo.read("handlers/routes.go")
+	pathsFile, err := repo.read("internal/paths/paths.go")
 	if err != nil {
 		return err
 	}
-	if segment.Match(routes) {
-		return refuse("NAME %q clashes with the routes under /%s in handlers/routes.go", r.Name, r.KebabPlural)
+	if segment.Match(pathsFile) {
+		return refuse("NAME %q clashes with the routes under /%s in internal/paths/paths.go", r.Name, r.KebabPlural)
 	}
 	for _, p := range []string{"views/page.go"} {
 		b, err := repo.read(p)
@@ -147,7 +149,7 @@ func (repo *repository) checkGoNames(r Resource, out output) error {
 	// The views are templ, which go/parser cannot read: these are the
 	// names views.templ.tmpl declares.
 	views := []string{r.GoPlural, r.Go + "Form", r.Go, "Delete" + r.Go, r.Go + "Item", r.Go + "ListView",
-		r.Go + "FormView", r.Go + "View", r.Go + "ListView.base", r.Go + "View.base"}
+		r.Go + "FormView", r.Go + "View"}
 	if r.Has(typeText) {
 		views = append(views, r.Var+"TextArea")
 	}
@@ -173,6 +175,18 @@ func (repo *repository) checkGoNames(r Resource, out output) error {
 		}
 		declared[k] = have
 	}
+	// The area becomes a field of Handlers, which has no field or method
+	// of that name yet.
+	if declared[pkg{"handlers", "handlers"}]["Handlers."+r.VarPlural] {
+		return refuse("NAME %q clashes with Handlers.%s, a method in package handlers", r.Name, r.VarPlural)
+	}
+	fields, err := repo.structFields("handlers/handlers.go", "Handlers")
+	if err != nil {
+		return err
+	}
+	if fields[r.VarPlural] {
+		return refuse("NAME %q clashes with Handlers.%s, a field in handlers/handlers.go", r.Name, r.VarPlural)
+	}
 	// The resource's variable must not hide a package-level name that the
 	// same functions call (formatTime, writeJSON, …).
 	for _, k := range []pkg{{"handlers", "handlers"}, {"models", "models"}} {
@@ -181,6 +195,53 @@ func (repo *repository) checkGoNames(r Resource, out output) error {
 		}
 	}
 	return nil
+}
+
+// structFields are the field names of the struct typeName declared in the
+// file p (an embedded field is named by its type).
+func (repo *repository) structFields(p, typeName string) (map[string]bool, error) {
+	src, err := repo.read(p)
+	if err != nil {
+		return nil, err
+	}
+	af, err := parser.ParseFile(token.NewFileSet(), p, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", p, err)
+	}
+	out := map[string]bool{}
+	ast.Inspect(af, func(n ast.Node) bool {
+		ts, ok := n.(*ast.TypeSpec)
+		if !ok || ts.Name.Name != typeName {
+			return true
+		}
+		st, ok := ts.Type.(*ast.StructType)
+		if !ok {
+			return false
+		}
+		for _, f := range st.Fields.List {
+			for _, n := range f.Names {
+				out[n.Name] = true
+			}
+			if len(f.Names) == 0 {
+				out[embeddedName(f.Type)] = true
+			}
+		}
+		return false
+	})
+	return out, nil
+}
+
+// embeddedName is the field name of an embedded type: T, *T, pkg.T.
+func embeddedName(t ast.Expr) string {
+	switch t := t.(type) {
+	case *ast.StarExpr:
+		return embeddedName(t.X)
+	case *ast.SelectorExpr:
+		return t.Sel.Name
+	case *ast.Ident:
+		return t.Name
+	}
+	return ""
 }
 
 // declarations are the top-level names of package pkgName in dir, methods

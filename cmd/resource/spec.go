@@ -328,7 +328,7 @@ var reservedGo = set(
 	"println", "real", "recover", "rune", "string", "true", "uint", "uint8", "uint16", "uint32",
 	"uint64", "uintptr",
 	// imported packages
-	"context", "errors", "fmt", "gorm", "handlers", "http", "models", "strconv", "strings", "templ",
+	"context", "errors", "fmt", "gorm", "handlers", "http", "models", "paths", "strconv", "strings", "templ",
 	"testing", "time", "url", "uuid", "views",
 	// locals
 	"changes", "ctx", "db", "err", "errs", "id", "in", "ok", "old", "opts", "page", "res", "tx",

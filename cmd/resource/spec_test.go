@@ -68,6 +68,7 @@ func TestRefusals(t *testing.T) {
 		{"func", "", "a:string", "Go keyword"},
 		{"string", "", "a:string", "predeclared"},
 		{"strconv", "", "a:string", "package"},
+		{"paths", "", "a:string", "package"},
 		{"selection", "select", "a:string", "SQL reserved word"},
 		{"bill_linux", "", "a:string", "build constraint"},
 		{"bill_test", "", "a:string", "build constraint"},
