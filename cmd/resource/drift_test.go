@@ -63,7 +63,7 @@ var knownDifferences = map[difference]string{
 	{scaffold, "widgetHandlers.widgetView", ""}:                  "projects' counterpart, projectView, is in tasks.go: it also loads the tasks and the members",
 	{scaffold, "widgetFormOf", ""}:                               typed,
 	{scaffold, "widgetHandlers.editWidget", "widgetFormOf"}:      typed,
-	{scaffold, "widgetHandlers.apiUpdateWidget", "widgetFormOf"}: typed,
+	{scaffold, "widgetHandlers.saveWidget", "widgetFormOf"}:      typed,
 	{scaffold, "widgetItem", "strings.FieldsFunc"}:               "text fields are shown as paragraphs, one per line; a project's description is shown on one line",
 	{projects, "CountProjects", ""}:                              "the dashboard counts projects; it shows no scaffolded resource",
 	{projects, "projectHandlers.apiListTasks", ""}:               noTasks,

@@ -17,7 +17,7 @@ func markerEdits(r Resource) []markerEdit {
 	area := r.VarPlural
 	return []markerEdit{
 		{"handlers/handlers.go", "scaffold:areas", []string{area + " " + r.Var + "Handlers"}},
-		{"handlers/handlers.go", "scaffold:new", []string{area + ": " + r.Var + "Handlers{pages: p, tenantDB: db},"}},
+		{"handlers/handlers.go", "scaffold:new", []string{area + ": " + r.Var + "Handlers{tp},"}},
 		{"handlers/routes.go", "scaffold:routes", routeLines(r)},
 		{"views/page.go", "scaffold:nav", []string{
 			fmt.Sprintf(`{key: %q, label: %q, url: paths.%s},`, r.KebabPlural, r.PluralLabel, r.GoPlural),
