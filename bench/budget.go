@@ -10,6 +10,7 @@ import (
 
 	"example.com/saas/bench/load"
 	"example.com/saas/internal/devpg"
+	"example.com/saas/internal/paths"
 	"example.com/saas/internal/stack"
 )
 
@@ -77,7 +78,7 @@ func runBudget(ctx context.Context, o options) error {
 	}
 	creds := credentials{token: tok, iat: iat}
 
-	pagePath := "/orgs/" + benchSlug + "/projects"
+	pagePath := paths.Projects(benchSlug)
 	apiPath := "/api/v1/projects"
 	appPageHdr, appPage, err := pageHeader(ctx, appURL, pagePath, creds)
 	if err != nil {

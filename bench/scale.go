@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"example.com/saas/bench/load"
+	"example.com/saas/internal/paths"
 	"example.com/saas/internal/stack"
 )
 
@@ -69,7 +70,7 @@ func runScale(ctx context.Context, o options) error {
 		return err
 	}
 	creds := credentials{token: tok, iat: iat}
-	pagePath, apiPath := "/orgs/"+benchSlug+"/projects", "/api/v1/projects"
+	pagePath, apiPath := paths.Projects(benchSlug), paths.APIProjects
 	type tcase struct {
 		name string
 		srv  *server

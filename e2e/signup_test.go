@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/saas/internal/paths"
 )
 
 // Journey 1: a new visitor opens the landing page, signs up on the hosted
@@ -92,7 +94,7 @@ func TestNewVisitorSignsUpAndGetsToWork(t *testing.T) {
 	assertTasks(t, tab, map[string]bool{"Write the announcement": true, "Book the venue": false})
 
 	// The dashboard counts them.
-	tab.Open("/orgs/" + slug)
+	tab.Open(paths.Org(slug))
 	for id, want := range map[string]string{"stat-projects": "1", "stat-open-tasks": "1", "stat-done-tasks": "1"} {
 		if got := tab.Text(tid(id)); got != want {
 			t.Errorf("dashboard %s = %q, want %s", id, got, want)
@@ -124,7 +126,7 @@ func createOrg(t *testing.T, tab *Tab, name string) string {
 // leaves the tab on the project's page; it returns the project's path.
 func createProject(t *testing.T, tab *Tab, slug, name, description string) string {
 	t.Helper()
-	tab.Open("/orgs/" + slug + "/projects")
+	tab.Open(paths.Projects(slug))
 	tab.Click(tid("new-project"))
 	form := tid("project-form")
 	tab.Fill(form+` input[name="name"]`, name)
@@ -133,7 +135,7 @@ func createProject(t *testing.T, tab *Tab, slug, name, description string) strin
 		t.Fatalf("create project %q: %d at %s", name, status, tab.URL())
 	}
 	path := tab.Path()
-	if !strings.HasPrefix(path, "/orgs/"+slug+"/projects/") {
+	if !strings.HasPrefix(path, paths.Projects(slug)+"/") {
 		t.Fatalf("after creating project %q at %s, want its page", name, path)
 	}
 	if got := tab.Text("main h1"); got != name {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"example.com/saas/internal/paths"
 )
 
 // Journey 3: a member of two organizations (alice: admin of Acme, member of
@@ -55,7 +57,7 @@ func TestTwoOrganizationsInTwoTabsStayApart(t *testing.T) {
 		{acme, "acme", "1", "0", []string{"Doomsday device", "Hire henchmen"}},
 		{globex, "globex", "0", "1", []string{"Rocket sled", "Paint it red"}},
 	} {
-		c.tab.Open("/orgs/" + c.slug)
+		c.tab.Open(paths.Org(c.slug))
 		for id, want := range map[string]string{"stat-projects": "1", "stat-open-tasks": c.open, "stat-done-tasks": c.done} {
 			if got := c.tab.Text(tid(id)); got != want {
 				t.Errorf("%s dashboard %s = %q, want %s", c.slug, id, got, want)
@@ -68,7 +70,7 @@ func TestTwoOrganizationsInTwoTabsStayApart(t *testing.T) {
 	// forbidden: a 403 would confirm it exists).
 	id := globexPath[strings.LastIndex(globexPath, "/")+1:]
 	acme.allowStatus(404)
-	if status := acme.Open("/orgs/acme/projects/" + id); status != 404 {
+	if status := acme.Open(paths.Project("acme", id)); status != 404 {
 		t.Errorf("Globex's project under /orgs/acme = %d, want 404", status)
 	}
 	assertErrorPage(t, acme, 404)

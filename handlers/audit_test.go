@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/paths"
 )
 
 // TestAuditPage: the audit log pages by cursor and filters by actor and
@@ -55,7 +56,7 @@ func TestAuditPage(t *testing.T) {
 	}
 
 	// Filters: the choices list the actors and actions; results match them.
-	code, body, _ = send(t, s, follow, "GET", "/orgs/acme/audit?"+url.Values{"actor": {bobID}}.Encode(), nil)
+	code, body, _ = send(t, s, follow, "GET", paths.WithQuery(paths.Audit("acme"), url.Values{"actor": {bobID}}), nil)
 	d = doc(t, body)
 	if got := testIDs(t, body, "audit-actor"); code != 200 || len(got) != 2 || got[0] != "Bob Member" || d.Find(`#field-actor option[selected]`).AttrOr("value", "") != bobID {
 		t.Errorf("actor=bob = %d %v", code, got)
@@ -63,7 +64,7 @@ func TestAuditPage(t *testing.T) {
 	if d.Find(`#field-actor option`).Length() != 3 || d.Find(`#field-action option[value="project.deleted"]`).Length() != 1 {
 		t.Errorf("filter choices: %d actors", d.Find(`#field-actor option`).Length())
 	}
-	code, body, _ = send(t, s, follow, "GET", "/orgs/acme/audit?"+url.Values{"actor": {aliceID}, "action": {"project.created"}}.Encode(), nil)
+	code, body, _ = send(t, s, follow, "GET", paths.WithQuery(paths.Audit("acme"), url.Values{"actor": {aliceID}, "action": {"project.created"}}), nil)
 	d = doc(t, body)
 	next = d.Find(`[data-testid="next-page"]`).AttrOr("href", "")
 	if rows := testIDs(t, body, "audit-row"); code != 200 || len(rows) != 25 || !strings.Contains(next, "actor=") || !strings.Contains(next, "action=project.created") {
@@ -76,7 +77,7 @@ func TestAuditPage(t *testing.T) {
 		t.Error("a filter matching nothing shows no empty state")
 	}
 	for _, cursor := range []string{"garbage", "MjAyNC0wMS0wMVQwMDowMDowMFosbm90LWEtdXVpZA"} {
-		if code, body, _ := send(t, s, follow, "GET", "/orgs/acme/audit?cursor="+cursor, nil); code != http.StatusBadRequest || len(testIDs(t, body, "error-page")) != 1 {
+		if code, body, _ := send(t, s, follow, "GET", paths.WithQuery(paths.Audit("acme"), url.Values{"cursor": {cursor}}), nil); code != http.StatusBadRequest || len(testIDs(t, body, "error-page")) != 1 {
 			t.Errorf("cursor %q = %d, want the 400 page", cursor, code)
 		}
 	}

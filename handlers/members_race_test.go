@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/paths"
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
@@ -84,7 +85,7 @@ func raceAdmins(t *testing.T, action string) {
 	for i := range raceTries {
 		slug := fmt.Sprintf("race-%s-%d", action, i)
 		orgID := orgOfAdmins(t, s, slug, bobID)
-		members := "/orgs/" + slug + "/members"
+		members := paths.Members(slug)
 		testenv.Eventually(t, "both admins to open "+members, func() bool {
 			n, err := models.CountAdmins(inOrg(ctx, orgID), s.DB)
 			if err != nil || n != 2 {
@@ -211,7 +212,7 @@ func TestAdminWhoLostTheRightCannotAct(t *testing.T) {
 	for i := range 10 {
 		slug := fmt.Sprintf("three-admins-%d", i)
 		orgID := orgOfAdmins(t, s, slug, bobID, carolID)
-		members := "/orgs/" + slug + "/members"
+		members := paths.Members(slug)
 		testenv.Eventually(t, "three admins", func() bool {
 			n, err := models.CountAdmins(inOrg(ctx, orgID), s.DB)
 			return err == nil && n == 3

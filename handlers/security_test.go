@@ -10,6 +10,7 @@ import (
 
 	"example.com/saas/handlers"
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/paths"
 	"example.com/saas/internal/testenv"
 )
 
@@ -161,8 +162,8 @@ func TestSecuritySuiteXSS(t *testing.T) {
 		_, body, _ := send(t, s, follow, http.MethodGet, "/orgs", nil)
 		return strings.Contains(body, "U &lt;")
 	})
-	pages := []string{"/orgs", "/orgs/acme", "/orgs/acme/projects", "/orgs/acme/projects/" + project.ID,
-		"/orgs/acme/projects/" + project.ID + "/edit", "/orgs/acme/audit", "/orgs/acme/members", "/account"}
+	pages := []string{paths.Orgs, paths.Org("acme"), paths.Projects("acme"), paths.Project("acme", project.ID),
+		paths.EditProject("acme", project.ID), paths.Audit("acme"), paths.Members("acme"), paths.Account}
 	for _, p := range pages {
 		code, body, _ := send(t, s, follow, http.MethodGet, p, nil)
 		if code != 200 {

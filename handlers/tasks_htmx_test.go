@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/paths"
 )
 
 // TestTaskHtmxAndFallbacks: each task action answers htmx with the task
@@ -22,14 +23,14 @@ func TestTaskHtmxAndFallbacks(t *testing.T) {
 	apiCall(t, s, alice, "POST", "/api/v1/projects", map[string]any{"name": "Site"}, &p)
 	var task struct{ ID string }
 	apiCall(t, s, alice, "POST", "/api/v1/projects/"+p.ID+"/tasks", map[string]any{"title": "Copy"}, &task)
-	base := "/orgs/acme/projects/" + p.ID + "/tasks/" + task.ID
+	base := paths.Task("acme", p.ID, task.ID)
 
 	htmx := func(path string, form url.Values) (int, string, *http.Response) {
 		t.Helper()
 		req, _ := http.NewRequest("POST", s.URL+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("HX-Request", "true")
-		req.Header.Set("HX-Current-URL", s.URL+"/orgs/acme/projects/"+p.ID)
+		req.Header.Set("HX-Current-URL", s.URL+paths.Project("acme", p.ID))
 		req.Header.Set("Origin", s.URL)
 		resp, err := noFollow.Do(req)
 		if err != nil {
@@ -57,9 +58,9 @@ func TestTaskHtmxAndFallbacks(t *testing.T) {
 	}
 
 	apiCall(t, s, alice, "POST", "/api/v1/projects/"+p.ID+"/tasks", map[string]any{"title": "Palette"}, &task)
-	base = "/orgs/acme/projects/" + p.ID + "/tasks/" + task.ID
+	base = paths.Task("acme", p.ID, task.ID)
 	for _, action := range []string{"/toggle", "/assign", "/delete"} {
-		if code, _, resp := send(t, s, noFollow, "POST", base+action, url.Values{"assignee_id": {aliceID}}); code != http.StatusSeeOther || resp.Header.Get("Location") != "/orgs/acme/projects/"+p.ID {
+		if code, _, resp := send(t, s, noFollow, "POST", base+action, url.Values{"assignee_id": {aliceID}}); code != http.StatusSeeOther || resp.Header.Get("Location") != paths.Project("acme", p.ID) {
 			t.Errorf("plain %s = %d, want 303 back to the project", action, code)
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	svix "github.com/svix/svix-webhooks/go"
+
+	"example.com/saas/internal/paths"
 )
 
 // The kinds of request, in the order each connection sends them. Every
@@ -72,9 +74,9 @@ func (t *traffic) connection(c int) {
 		var err error
 		switch kind {
 		case "page projects":
-			err = t.page(jar, "/orgs/"+ts.slug+"/projects")
+			err = t.page(jar, paths.Projects(ts.slug))
 		case "page dashboard":
-			err = t.page(jar, "/orgs/"+ts.slug)
+			err = t.page(jar, paths.Org(ts.slug))
 		case "api list":
 			err = t.api(token, http.MethodGet, "/api/v1/projects?limit=20", nil, http.StatusOK, nil)
 		case "api create":

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"example.com/saas/internal/apptest"
+	"example.com/saas/internal/paths"
 )
 
 // TestDatabaseLostMidRequest cuts the database connection of a tenant write
@@ -49,7 +50,7 @@ func TestDatabaseLostMidRequest(t *testing.T) {
 	page := func(id string) func() response {
 		return func() response {
 			form := url.Values{"name": {"Changed"}, "description": {""}, "status": {"active"}}
-			return pageCall(t, s, browser, http.MethodPost, "/orgs/acme/projects/"+id+"/edit", form)
+			return pageCall(t, s, browser, http.MethodPost, paths.EditProject("acme", id), form)
 		}
 	}
 	cases := []struct {
