@@ -191,7 +191,8 @@ type tenantRoute struct {
 }
 
 // tenantRoutes is the table of every tenant route, pages and API. Routes
-// added here are walked by the cross-tenant test automatically.
+// added here are walked by the cross-tenant test automatically. Their
+// patterns are built by internal/paths, whose test spells each one out.
 func (h *Handlers) tenantRoutes() []tenantRoute {
 	const (
 		read   = models.PermProjectsRead

@@ -1,0 +1,68 @@
+package clerksync
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+
+	"example.com/saas/models"
+)
+
+// A Backend API object and the webhook data of the same object map to the
+// same local row: there is one mapping, whichever way Clerk's data arrives.
+func TestBackendObjectsAndWebhookDataMapAlike(t *testing.T) {
+	const ms = int64(1716883500000)
+	at := time.UnixMilli(ms).UTC()
+
+	sdkUser := &clerk.User{ID: "user_1", FirstName: clerk.String("Ada"), LastName: clerk.String("Lovelace"),
+		ImageURL: clerk.String("https://img/ada"), PrimaryEmailAddressID: clerk.String("idn_2"), UpdatedAt: ms,
+		EmailAddresses: []*clerk.EmailAddress{{ID: "idn_1", EmailAddress: "old@example.com"}, {ID: "idn_2", EmailAddress: "ada@example.com"}}}
+	wantUser := models.User{ID: "user_1", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", ImageURL: "https://img/ada"}
+	fromAPI, err := fromSDK[userData](sdkUser)
+	if err != nil || fromAPI.model() != wantUser || !changedAt(fromAPI, time.Time{}).Equal(at) {
+		t.Errorf("Backend API user = %+v at %v, %v; want %+v at %v", fromAPI.model(), changedAt(fromAPI, time.Time{}), err, wantUser, at)
+	}
+	// An older payload: profile_image_url, the time in seconds.
+	fromHook := decodeData[userData](t, `{"id": "user_1", "first_name": "Ada", "last_name": "Lovelace",
+		"profile_image_url": "https://img/ada", "primary_email_address_id": "idn_2", "updated_at": 1716883500,
+		"email_addresses": [{"id": "idn_1", "email_address": "old@example.com"}, {"id": "idn_2", "email_address": "ada@example.com"}]}`)
+	if fromHook.model() != wantUser || !changedAt(fromHook, time.Time{}).Equal(at) {
+		t.Errorf("webhook user = %+v at %v, want %+v at %v", fromHook.model(), changedAt(fromHook, time.Time{}), wantUser, at)
+	}
+
+	sdkOrg := &clerk.Organization{ID: "org_1", Name: "Acme", Slug: "acme", ImageURL: clerk.String("https://img/acme"), UpdatedAt: ms}
+	wantOrg := models.Organization{ID: "org_1", Name: "Acme", Slug: "acme", ImageURL: "https://img/acme"}
+	if got, err := localOrganization(sdkOrg); err != nil || got != wantOrg {
+		t.Errorf("Backend API organization = %+v, %v; want %+v", got, err, wantOrg)
+	}
+	if got := decodeData[orgData](t, `{"id": "org_1", "name": "Acme", "slug": "acme", "logo_url": "https://img/acme"}`).model(); got != wantOrg {
+		t.Errorf("webhook organization (logo_url) = %+v, want %+v", got, wantOrg)
+	}
+
+	sdkMembership := &clerk.OrganizationMembership{ID: "orgmem_1", Role: "admin", UpdatedAt: ms,
+		Organization:   sdkOrg,
+		PublicUserData: &clerk.OrganizationMembershipPublicUserData{UserID: "user_1", FirstName: clerk.String("Ada"), Identifier: "ada@example.com"}}
+	m, err := fromSDK[membershipData](sdkMembership)
+	if err != nil || complete(m) != nil {
+		t.Fatalf("Backend API membership: %+v, %v, %v", m, err, complete(m))
+	}
+	mem, u := m.models()
+	if mem.OrganizationID != "org_1" || mem.UserID != "user_1" || mem.Role != "admin" || mem.Permissions != nil ||
+		u != (models.User{ID: "user_1", Email: "ada@example.com", FirstName: "Ada"}) {
+		t.Errorf("membership = %+v with user %+v; want its two ends, the role as sent and no permissions (the role's defaults)", mem, u)
+	}
+	if err := complete(decodeData[membershipData](t, `{"id": "orgmem_2", "organization": {"id": "org_1"}}`)); err == nil {
+		t.Error("a membership without its user was accepted")
+	}
+}
+
+func decodeData[D object](t *testing.T, data string) D {
+	t.Helper()
+	var d D
+	if err := json.Unmarshal([]byte(data), &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
