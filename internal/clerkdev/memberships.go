@@ -55,7 +55,13 @@ func (s *Server) membershipJSONLocked(m *membership) membershipJSON {
 
 // addMembershipLocked creates a membership and emits organizationMembership.created.
 func (s *Server) addMembershipLocked(o *org, u *user, role string, src reqInfo) *membership {
-	m := &membership{ID: newID("orgmem"), OrgID: o.ID, UserID: u.ID, Role: role}
+	return s.insertMembershipLocked(&membership{OrgID: o.ID, UserID: u.ID, Role: role}, src)
+}
+
+// insertMembershipLocked gives the new membership m its id and times, stores it and emits
+// organizationMembership.created.
+func (s *Server) insertMembershipLocked(m *membership, src reqInfo) *membership {
+	m.ID = newID("orgmem")
 	m.CreatedAt = s.stampLocked()
 	m.UpdatedAt = m.CreatedAt
 	s.memberships[m.ID] = m
