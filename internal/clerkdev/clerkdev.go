@@ -25,6 +25,30 @@
 // with an error page and no form. A redirect_url that is not an absolute http(s) URL
 // (relative, javascript:) is refused as before (form_param_format_invalid). cmd/dev and
 // internal/stack (for the tests, the soak and the benchmark) pass the app's origin.
+//
+// # Organization invitations and the outbox
+//
+// The emulator sends no email. It keeps every email Clerk would have sent (today the
+// organization invitations) in its outbox, newest first: GET /__clerkdev/emails is a page,
+// ?format=json the same as a JSON array (Email), and ?to=<address> keeps one recipient's.
+//
+// An invitation's email links to the Frontend API's GET /v1/tickets/accept?ticket=<ticket>
+// (also the invitation's url). The ticket is a JWT with Clerk's claims: iid (the instance),
+// sid (the invitation), st ("organization_invitation"), exp and eis; it is signed (HS256)
+// with a key the Server makes in New. The link checks the ticket and answers as Clerk
+// does: without a redirect_url, to the hosted /sign-up (no account has the address) or
+// /sign-in (one has) with __clerk_ticket; with one, to the redirect_url (an allowed
+// redirect origin) with __clerk_ticket and __clerk_status: sign_up, sign_in, or complete
+// when this browser is signed in as the invited account already, in which case the
+// invitation is accepted there and then.
+//
+// With __clerk_ticket the hosted pages show the invited address, fixed: the sign-up asks
+// for a password and names, the sign-in for nothing more (the ticket proves the address).
+// Completing either accepts the invitation: organizationInvitation.accepted, then
+// organizationMembership.created (the invitation's role and metadata), then
+// session.created. A ticket works once; one of a revoked, accepted or expired invitation
+// gets an error page. Nothing else accepts an invitation: creating a user with an invited
+// address, or signing in without the ticket, leaves it pending, as in Clerk.
 package clerkdev
 
 import (
@@ -104,6 +128,8 @@ type Server struct {
 	// allowedOrigins holds the origin keys (see originKey) of Config.AllowedRedirectOrigins
 	// and of WebhookURL; read-only after New.
 	allowedOrigins map[string]bool
+	// ticketKey signs invitation tickets; read-only after New.
+	ticketKey []byte
 
 	mu          sync.Mutex
 	baseURL     string
@@ -121,6 +147,7 @@ type Server struct {
 	lastStamp   int64
 	stats       map[string]int
 	seed        Seed
+	outbox      []Email // oldest first
 }
 
 // New builds a Server from cfg, loads the seed and starts the webhook worker.
@@ -169,6 +196,7 @@ func New(cfg Config) (*Server, error) {
 		devBrowsers: map[string]string{},
 		nonces:      map[string][]string{},
 		stats:       map[string]int{},
+		ticketKey:   []byte(randomString(32)),
 	}
 	if err := s.initAllowedOrigins(); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package clerkdev
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -27,17 +26,14 @@ type invitationJSON struct {
 	UpdatedAt       int64           `json:"updated_at"`
 }
 
+// invitationJSONLocked is i's JSON; its url is the link of the invitation's email.
 func (s *Server) invitationJSONLocked(i *invitation) invitationJSON {
-	q := url.Values{"__clerk_ticket": {i.ID}}
-	if i.RedirectURL != "" {
-		q.Set("redirect_url", i.RedirectURL)
-	}
 	return invitationJSON{
 		Object: "organization_invitation", ID: i.ID, EmailAddress: i.Email,
 		Role: i.Role, RoleName: roleName(i.Role), OrganizationID: i.OrgID, Status: i.Status,
 		PublicMetadata:  metaOrEmpty(i.PublicMetadata),
 		PrivateMetadata: metaOrEmpty(i.PrivateMetadata),
-		URL:             s.baseURL + "/sign-up?" + q.Encode(),
+		URL:             s.ticketLinkLocked(i),
 		UserID:          strPtr(i.UserID),
 		ExpiresAt:       i.ExpiresAt, CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
 	}
@@ -110,6 +106,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 	i.ExpiresAt = i.CreatedAt + days*24*3600*1000
 	s.invitations[i.ID] = i
 	s.emitLocked("organizationInvitation.created", i.ID, s.invitationJSONLocked(i), requestInfo(r))
+	s.sendInvitationEmailLocked(i, o)
 	writeJSON(w, http.StatusOK, s.invitationJSONLocked(i))
 }
 
@@ -198,30 +195,17 @@ func (s *Server) listInstanceInvitations(w http.ResponseWriter, r *http.Request)
 	s.listInvitationsLocked(w, r, func(*invitation) bool { return true })
 }
 
-// acceptInvitationsLocked accepts every pending, unexpired invitation addressed to one of
-// u's email addresses: organizationInvitation.accepted, then organizationMembership.created.
-func (s *Server) acceptInvitationsLocked(u *user, src reqInfo) {
-	var pending []*invitation
-	nowMs := s.now().UnixMilli()
-	for _, i := range s.invitations {
-		if i.Status == "pending" && i.ExpiresAt > nowMs && slices.ContainsFunc(u.Emails, func(e emailAddr) bool {
-			return strings.EqualFold(e.Address, i.Email)
-		}) {
-			pending = append(pending, i)
-		}
+// acceptInvitationLocked accepts invitation i for u, once u has signed up or signed in
+// with its ticket: organizationInvitation.accepted, then organizationMembership.created
+// with the invitation's role and metadata (unless u is a member already).
+func (s *Server) acceptInvitationLocked(i *invitation, u *user, src reqInfo) {
+	i.Status = "accepted"
+	i.UserID = u.ID
+	i.UpdatedAt = s.stampLocked()
+	s.emitLocked("organizationInvitation.accepted", i.ID, s.invitationJSONLocked(i), src)
+	if s.membershipLocked(i.OrgID, u.ID) != nil {
+		return
 	}
-	slices.SortFunc(pending, func(a, b *invitation) int { return int(a.CreatedAt - b.CreatedAt) })
-	for _, i := range pending {
-		o := s.orgs[i.OrgID]
-		if o == nil {
-			continue
-		}
-		i.Status = "accepted"
-		i.UserID = u.ID
-		i.UpdatedAt = s.stampLocked()
-		s.emitLocked("organizationInvitation.accepted", i.ID, s.invitationJSONLocked(i), src)
-		if s.membershipLocked(o.ID, u.ID) == nil {
-			s.addMembershipLocked(o, u, i.Role, src)
-		}
-	}
+	s.insertMembershipLocked(&membership{OrgID: i.OrgID, UserID: u.ID, Role: i.Role,
+		PublicMetadata: i.PublicMetadata, PrivateMetadata: i.PrivateMetadata}, src)
 }

@@ -22,6 +22,10 @@ type pageData struct {
 	Message     string
 	Accounts    []SeedUser
 	OtherLink   string
+	// Ticket is an invitation's __clerk_ticket; Invitation names its organization.
+	Ticket     string
+	Invitation string
+	Emails     []Email // the outbox page
 }
 
 func (s *Server) renderPage(w http.ResponseWriter, status int, d pageData) {
@@ -73,8 +77,7 @@ func (s *Server) otherLink(path, redirect, db string) string {
 }
 
 // portalPage checks the redirect_url of a GET to a hosted page (refusing a bad one: ok
-// is false) and returns the page's data for mode with the browser's client. An
-// invitation's ticket fills in its email address.
+// is false) and returns the page's data for mode with the browser's client.
 func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, mode string) (d pageData, c *client, ok bool) {
 	q := r.URL.Query()
 	redirect, ok := s.portalRedirect(w, q.Get("redirect_url"))
@@ -84,14 +87,11 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, mode string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c = s.clientForLocked(r, q.Get("__clerk_db_jwt"))
-	d = pageData{Mode: mode, RedirectURL: redirect, DevBrowser: c.DevBrowser}
-	if inv := s.invitations[q.Get("__clerk_ticket")]; inv != nil && inv.Status == "pending" {
-		d.Identifier = inv.Email
-	}
+	d = pageData{Mode: mode, RedirectURL: redirect, DevBrowser: c.DevBrowser, Ticket: q.Get(paramTicket)}
 	return d, c, true
 }
 
-// showPortal serves GET /sign-in and GET /sign-up.
+// showPortal serves GET /sign-in and GET /sign-up, with an invitation's ticket or not.
 func (s *Server) showPortal(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		d, c, ok := s.portalPage(w, r, mode)
@@ -99,6 +99,10 @@ func (s *Server) showPortal(mode string) http.HandlerFunc {
 			return
 		}
 		setClientCookie(w, c)
+		if d.Ticket != "" {
+			s.showTicketPortal(w, r, d)
+			return
+		}
 		s.renderPortal(w, http.StatusOK, d)
 	}
 }
@@ -141,12 +145,28 @@ func (s *Server) answerPortalForm(w http.ResponseWriter, r *http.Request, c *cli
 	s.backToApp(w, r, d.RedirectURL, d.DevBrowser, done, done)
 }
 
-// signIn handles POST /sign-in: check the password, start a session on the client.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
-	redirect, ok := s.parsePortalForm(w, r)
-	if !ok {
-		return
+// portalHandler answers the parsed form of a POST to a hosted page, its redirect_url checked.
+type portalHandler func(w http.ResponseWriter, r *http.Request, redirect string)
+
+// portalPost serves POST /sign-in or /sign-up: it parses the form and checks its
+// redirect_url, then hands the form to withTicket when it carries an invitation's ticket,
+// else to plain.
+func (s *Server) portalPost(plain, withTicket portalHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		redirect, ok := s.parsePortalForm(w, r)
+		if !ok {
+			return
+		}
+		if r.PostForm.Get(paramTicket) != "" {
+			withTicket(w, r, redirect)
+			return
+		}
+		plain(w, r, redirect)
 	}
+}
+
+// signIn handles POST /sign-in: check the password, start a session on the client.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, redirect string) {
 	identifier := strings.TrimSpace(r.PostForm.Get("identifier"))
 	password := r.PostForm.Get("password")
 	s.mu.Lock()
@@ -162,11 +182,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	s.answerPortalForm(w, r, c, d, "You are signed in.")
 }
 
-// startSessionLocked accepts the user's pending invitations and starts a session whose
-// azp is the origin of redirect.
+// startSessionLocked starts a session of u on client c whose azp is the origin of redirect.
 func (s *Server) startSessionLocked(r *http.Request, u *user, c *client, redirect string) {
 	src := requestInfo(r)
-	s.acceptInvitationsLocked(u, src)
 	azp := ""
 	if t, ok := absoluteHTTP(redirect); ok {
 		azp = origin(t)
@@ -175,11 +193,7 @@ func (s *Server) startSessionLocked(r *http.Request, u *user, c *client, redirec
 }
 
 // signUp handles POST /sign-up: create the user, then sign in as for POST /sign-in.
-func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
-	redirect, ok := s.parsePortalForm(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) signUp(w http.ResponseWriter, r *http.Request, redirect string) {
 	f := r.PostForm
 	identifier, password := strings.TrimSpace(f.Get("identifier")), f.Get("password")
 	first, last := strings.TrimSpace(f.Get("first_name")), strings.TrimSpace(f.Get("last_name"))

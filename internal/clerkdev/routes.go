@@ -45,13 +45,14 @@ func (s *Server) routes() http.Handler {
 
 	// Frontend API (public).
 	mux.HandleFunc("GET /v1/client/handshake", s.handshake)
+	mux.HandleFunc("GET /v1/tickets/accept", s.acceptTicket)
 	mux.HandleFunc("GET /.well-known/jwks.json", s.getJWKS)
 
 	// Account Portal pages (public, no JavaScript).
 	mux.HandleFunc("GET /sign-in", s.showPortal("sign-in"))
-	mux.HandleFunc("POST /sign-in", s.signIn)
+	mux.HandleFunc("POST /sign-in", s.portalPost(s.signIn, s.signInWithTicket))
 	mux.HandleFunc("GET /sign-up", s.showPortal("sign-up"))
-	mux.HandleFunc("POST /sign-up", s.signUp)
+	mux.HandleFunc("POST /sign-up", s.portalPost(s.signUp, s.signUpWithTicket))
 	mux.HandleFunc("GET /sign-out", s.showSignOut)
 	mux.HandleFunc("POST /sign-out", s.signOut)
 	mux.HandleFunc("GET /{$}", s.index)
@@ -63,6 +64,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /__clerkdev/deliveries", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Deliveries())
 	})
+	mux.HandleFunc("GET /__clerkdev/emails", s.showEmails)
 	mux.HandleFunc("GET /__clerkdev/style.css", s.stylesheet)
 	mux.HandleFunc("GET /__clerkdev/favicon.svg", s.favicon)
 	mux.HandleFunc("GET /favicon.ico", s.favicon) // browsers ask for it on every page

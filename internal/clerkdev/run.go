@@ -69,6 +69,7 @@ func PrintBanner(out io.Writer, s *Server, webhookURL string) {
 	fmt.Fprintf(out, "  CLERK_WEBHOOK_SIGNING_SECRET=%s\n", s.WebhookSecret())
 	fmt.Fprintf(out, "  webhooks -> %s\n", webhookURL)
 	fmt.Fprintf(out, "  allowed redirect origins: %s\n", strings.Join(s.AllowedRedirectOrigins(), ", "))
+	fmt.Fprintf(out, "  emails (kept, not sent): %s/__clerkdev/emails\n", s.BaseURL())
 	fmt.Fprintf(out, "  sign in at %s/sign-in with:\n", s.BaseURL())
 	for _, u := range s.SeedAccounts() {
 		fmt.Fprintf(out, "    %-24s %s\n", u.Email, u.Password)

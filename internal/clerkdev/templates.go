@@ -17,30 +17,33 @@ const pageHTML = `<!doctype html>
 <link rel="icon" href="/__clerkdev/favicon.svg" type="image/svg+xml">
 </head>
 <body>
-<main class="card" data-testid="clerkdev-{{.Mode}}">
+<main class="card{{if eq .Mode "outbox"}} wide{{end}}" data-testid="clerkdev-{{.Mode}}">
 <p class="badge">Development · local Clerk emulator</p>
 <h1>{{.Title}}</h1>
 {{if .Error}}<p class="error" role="alert" data-testid="error">{{.Error}}</p>{{end}}
 {{if .Message}}<p class="message" role="status" data-testid="message">{{.Message}}</p>{{end}}
+{{if .Invitation}}<p class="message" data-testid="invitation">You are invited to join <strong>{{.Invitation}}</strong>.</p>{{end}}
 {{if eq .Mode "sign-in"}}
 <form method="post" action="/sign-in" data-testid="sign-in-form">
   <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
   <input type="hidden" name="__clerk_db_jwt" value="{{.DevBrowser}}">
+  {{if .Ticket}}<input type="hidden" name="__clerk_ticket" value="{{.Ticket}}">{{end}}
   <label for="identifier">Email address</label>
-  <input id="identifier" name="identifier" type="email" autocomplete="username" required value="{{.Identifier}}">
-  <label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <input id="identifier" name="identifier" type="email" autocomplete="username" required value="{{.Identifier}}"{{if .Ticket}} readonly{{end}}>
+  {{if not .Ticket}}<label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>{{end}}
   <button type="submit" data-testid="submit">Continue</button>
 </form>
-<p>No account? <a href="{{.OtherLink}}">Sign up</a></p>
+{{if not .Ticket}}<p>No account? <a href="{{.OtherLink}}">Sign up</a></p>
 {{if .Accounts}}<section aria-labelledby="accounts-h" class="accounts">
   <h2 id="accounts-h">Development accounts</h2>
   <ul>{{range .Accounts}}<li><code>{{.Email}}</code> / <code>{{.Password}}</code></li>{{end}}</ul>
-</section>{{end}}
+</section>{{end}}{{end}}
 {{else if eq .Mode "sign-up"}}
 <form method="post" action="/sign-up" data-testid="sign-up-form">
   <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
   <input type="hidden" name="__clerk_db_jwt" value="{{.DevBrowser}}">
+  {{if .Ticket}}<input type="hidden" name="__clerk_ticket" value="{{.Ticket}}">{{end}}
   <div class="row">
     <div><label for="first_name">First name</label>
     <input id="first_name" name="first_name" autocomplete="given-name" value="{{.FirstName}}"></div>
@@ -48,12 +51,12 @@ const pageHTML = `<!doctype html>
     <input id="last_name" name="last_name" autocomplete="family-name" value="{{.LastName}}"></div>
   </div>
   <label for="identifier">Email address</label>
-  <input id="identifier" name="identifier" type="email" autocomplete="email" required value="{{.Identifier}}">
+  <input id="identifier" name="identifier" type="email" autocomplete="email" required value="{{.Identifier}}"{{if .Ticket}} readonly{{end}}>
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
   <button type="submit" data-testid="submit">Continue</button>
 </form>
-<p>Have an account? <a href="{{.OtherLink}}">Sign in</a></p>
+{{if not .Ticket}}<p>Have an account? <a href="{{.OtherLink}}">Sign in</a></p>{{end}}
 {{else if eq .Mode "sign-out"}}
 <form method="post" action="/sign-out" data-testid="sign-out-form">
   <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
@@ -64,12 +67,20 @@ const pageHTML = `<!doctype html>
 {{else if eq .Mode "index"}}
 <ul>
   <li><a href="/sign-in">Sign in</a> · <a href="/sign-up">Sign up</a> · <a href="/sign-out">Sign out</a></li>
-  <li><a href="/__clerkdev/deliveries">Webhook deliveries</a> · <a href="/__clerkdev/stats">Backend API stats</a> · <a href="/.well-known/jwks.json">JWKS</a></li>
+  <li><a href="/__clerkdev/emails">Emails (outbox)</a> · <a href="/__clerkdev/deliveries">Webhook deliveries</a> · <a href="/__clerkdev/stats">Backend API stats</a> · <a href="/.well-known/jwks.json">JWKS</a></li>
 </ul>
 {{if .Accounts}}<section aria-labelledby="accounts-h" class="accounts">
   <h2 id="accounts-h">Development accounts</h2>
   <ul>{{range .Accounts}}<li><code>{{.Email}}</code> / <code>{{.Password}}</code></li>{{end}}</ul>
 </section>{{end}}
+{{else if eq .Mode "outbox"}}
+<p>Every email this instance would have sent, most recent first. None leaves this machine.</p>
+{{range .Emails}}<article class="email" data-testid="email" data-to="{{.To}}">
+  <h2 data-testid="email-subject">{{.Subject}}</h2>
+  <p class="meta">To <code data-testid="email-to">{{.To}}</code> · {{.SentAt.UTC.Format "2006-01-02 15:04:05 UTC"}} · {{.Template}}</p>
+  <p class="body">{{.Body}}</p>
+  <ul>{{range .Links}}<li><a href="{{.}}" data-testid="email-link">{{.}}</a></li>{{end}}</ul>
+</article>{{else}}<p data-testid="outbox-empty">No emails yet.</p>{{end}}
 {{end}}
 </main>
 </body>
@@ -100,4 +111,10 @@ button { width: 100%; margin-top: 1.25rem; padding: .6rem; border: 0; border-rad
 a { color: var(--accent); }
 .accounts { color: var(--muted); font-size: .875rem; }
 .accounts ul { padding-left: 1.1rem; margin: 0; }
+.card.wide { width: min(48rem, 96vw); }
+.email { border-top: 1px solid var(--border); padding-top: .5rem; }
+.email .meta { color: var(--muted); font-size: .875rem; }
+.email .body { white-space: pre-line; }
+.email a { overflow-wrap: anywhere; }
+input[readonly] { color: var(--muted); }
 `

@@ -131,8 +131,8 @@ type userInput struct {
 	UnsafeMeta     json.RawMessage `json:"unsafe_metadata"`
 }
 
-// createUserLocked validates in and creates the user, accepting pending invitations for
-// its email addresses. It emits user.created (and the invitation events).
+// createUserLocked validates in and creates the user, and emits user.created. Pending
+// invitations to its email addresses stay pending: only their tickets accept them.
 func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) {
 	if len(in.EmailAddresses) == 0 {
 		return nil, errParamMissing("email_address")
@@ -171,7 +171,6 @@ func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) 
 	u.UpdatedAt = u.CreatedAt
 	s.users[u.ID] = u
 	s.emitLocked("user.created", u.ID, s.userJSONLocked(u), src)
-	s.acceptInvitationsLocked(u, src)
 	return u, nil
 }
 

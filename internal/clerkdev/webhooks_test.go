@@ -67,12 +67,11 @@ func TestWebhookEventsMatchFixtures(t *testing.T) {
 	if _, err := ic.Revoke(ctx, &organizationinvitation.RevokeParams{OrganizationID: o.ID, ID: inv.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ic.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: o.ID, EmailAddress: clerk.String("ivy@example.com"), Role: clerk.String(RoleMember)}); err != nil {
+	ivy, err := ic.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: o.ID, EmailAddress: clerk.String("ivy@example.com"), Role: clerk.String(RoleMember)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := users.Create(ctx, &sdkuser.CreateParams{EmailAddresses: &[]string{"ivy@example.com"}}); err != nil {
-		t.Fatal(err)
-	}
+	signUpWithTicket(t, e, ivy.URL)
 	sc := sdksession.NewClient(e.sdk())
 	sess, err := sc.Create(ctx, &sdksession.CreateParams{UserID: bob})
 	if err != nil {
@@ -155,6 +154,18 @@ func signInAndOut(t *testing.T, e *testEnv, email string) {
 		t.Fatalf("POST /sign-out = %v, %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// signUpWithTicket follows an invitation's link in a new browser and signs up on the
+// hosted page it leads to (organizationInvitation.accepted).
+func signUpWithTicket(t *testing.T, e *testEnv, link string) {
+	t.Helper()
+	b := newBrowser(t, e)
+	resp, _ := b.open(link)
+	ticket := location(t, resp).Query().Get("__clerk_ticket")
+	if resp, _ := b.post("/sign-up", url.Values{"__clerk_ticket": {ticket}, "password": {"s3cret-pass"}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign-up with the ticket = %d", resp.StatusCode)
+	}
 }
 
 func TestWebhookRetriesWithSameID(t *testing.T) {
