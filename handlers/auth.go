@@ -21,6 +21,7 @@ type authHandlers struct {
 
 // signIn sends the visitor to Clerk's hosted sign-in page, coming back to a
 // path on this site. A visitor who is already signed in goes straight there.
+// An organization invitation's link lands here too (see invitationTicket).
 func (h *authHandlers) signIn(w http.ResponseWriter, r *http.Request) {
 	h.redirectToHosted(w, r, h.hosted.SignInURL)
 }
@@ -30,12 +31,33 @@ func (h *authHandlers) signUp(w http.ResponseWriter, r *http.Request) {
 	h.redirectToHosted(w, r, h.hosted.SignUpURL)
 }
 
+// invitationTicket returns the ticket Clerk appended to an invitation's
+// redirect_url and the hosted page that completes it, as Clerk's own sign-in
+// component would: sign-up for a new address, sign-in for an existing
+// account. Status complete means Clerk accepted the invitation already, so
+// there is no ticket to pass on; without a ticket, hosted is kept.
+func (h *authHandlers) invitationTicket(r *http.Request, hosted string) (ticket, page string) {
+	q := r.URL.Query()
+	switch q.Get(clerkauth.ParamTicketStatus) {
+	case "complete":
+		return "", hosted
+	case "sign_up":
+		hosted = h.hosted.SignUpURL
+	case "sign_in":
+		hosted = h.hosted.SignInURL
+	}
+	return q.Get(clerkauth.ParamTicket), hosted
+}
+
+// redirectToHosted sends the visitor to the hosted page, with an invitation's
+// ticket even when signed in (the ticket is what the visitor came for).
 func (h *authHandlers) redirectToHosted(w http.ResponseWriter, r *http.Request, hosted string) {
 	back := middleware.SafeReturnPath(r.URL.Query().Get("redirect_url"), h.baseURL)
 	if back == "" {
 		back = paths.App
 	}
-	if _, ok := models.IdentityFrom(r.Context()); ok {
+	ticket, hosted := h.invitationTicket(r, hosted)
+	if _, ok := models.IdentityFrom(r.Context()); ok && ticket == "" {
 		http.Redirect(w, r, back, http.StatusFound)
 		return
 	}
@@ -46,6 +68,9 @@ func (h *authHandlers) redirectToHosted(w http.ResponseWriter, r *http.Request, 
 	}
 	q := u.Query()
 	q.Set("redirect_url", h.baseURL.String()+back)
+	if ticket != "" {
+		q.Set(clerkauth.ParamTicket, ticket)
+	}
 	// Development instances identify the browser by its dev-browser token
 	// across sites, so the hosted page signs in the same client.
 	if db := middleware.DevBrowser(r); h.hosted.Development && db != "" {

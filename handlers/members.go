@@ -157,7 +157,7 @@ func (h *memberHandlers) createInvitation(w http.ResponseWriter, r *http.Request
 		fail(errs)
 		return
 	}
-	_, err := h.clerk.Invite(r.Context(), f.Email, f.Role, h.baseURL.String()+paths.Orgs)
+	_, err := h.clerk.Invite(r.Context(), f.Email, f.Role, h.invitationLanding())
 	var refusal *clerksync.Refusal
 	switch {
 	case errors.Is(err, clerksync.ErrAlreadyMember):
@@ -171,6 +171,13 @@ func (h *memberHandlers) createInvitation(w http.ResponseWriter, r *http.Request
 	default:
 		h.flashAndRedirect(w, r, "success", "Invitation sent to "+f.Email+".", paths.Members(t.Slug))
 	}
+}
+
+// invitationLanding is the redirect_url of an invitation: this app's sign-in,
+// which hands the ticket Clerk appends to the hosted sign-up or sign-in, then
+// the list of the invitee's organizations, the new one among them.
+func (h *memberHandlers) invitationLanding() string {
+	return h.baseURL.String() + paths.WithQuery(paths.SignIn, url.Values{"redirect_url": {paths.Orgs}})
 }
 
 // revokeInvitation revokes a pending invitation; revoking one that is no

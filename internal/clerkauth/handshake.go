@@ -20,6 +20,11 @@ const (
 	ParamDevBrowser     = "__clerk_db_jwt"
 	ParamHandshake      = "__clerk_handshake"
 	ParamHandshakeNonce = "__clerk_handshake_nonce"
+	// ParamTicket and ParamTicketStatus are what Clerk appends to an organization
+	// invitation's redirect_url: the invitation's ticket, and sign_up, sign_in or
+	// complete (accepted already: no ticket to use).
+	ParamTicket         = "__clerk_ticket"
+	ParamTicketStatus   = "__clerk_status"
 	CookieRedirectCount = "__clerk_redirect_count"
 	// APIVersion is the Backend API version the handshake announces.
 	APIVersion = "2025-04-10"
