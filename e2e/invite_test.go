@@ -2,13 +2,16 @@ package e2e
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 )
 
-// Journey 2: an admin invites a second user by email; they sign up with
-// that email and find the organization; the admin changes their role from
+// Journey 2: an admin invites a second user by email; the invitation stays
+// pending until they follow the email's link (read from the emulator's
+// outbox) in their own browser, sign up on the hosted page with the invited
+// address and land in the organization; the admin changes their role from
 // admin to member, and from then on they cannot open the settings (403).
 func TestInvitedUserJoinsThenLosesAdmin(t *testing.T) {
 	t.Parallel()
@@ -38,17 +41,30 @@ func TestInvitedUserJoinsThenLosesAdmin(t *testing.T) {
 		t.Fatalf("pending invitations = %q, want %s", got, email)
 	}
 
-	// Dana signs up with the invited email and finds the organization.
+	// Dana opens the invitation email in a fresh browser and follows its
+	// link: through the app's /sign-in to the hosted sign-up, her address
+	// filled in and fixed.
 	dana := NewBrowser(t, s.URL, s.EmuURL).Tab()
-	dana.Open("/")
-	dana.Click(tid("landing") + " " + tid("sign-up"))
+	link := openInvitationEmail(t, dana, email, "Alice Admin invited you to join Acme Inc")
+	dana.Click(tid("email") + " " + tid("email-link"))
 	onHostedPage(t, dana, "sign-up")
+	if got := dana.Text(tid("invitation")); !strings.Contains(got, "Acme Inc") {
+		t.Errorf("hosted sign-up says %q, want the invitation to Acme Inc", got)
+	}
+	if got := Eval[string](dana, `document.querySelector("#identifier").value`); got != email {
+		t.Errorf("hosted sign-up email = %q, want %s", got, email)
+	}
+	if !Eval[bool](dana, `document.querySelector("#identifier").readOnly`) {
+		t.Error("the invited email can be edited on the hosted sign-up")
+	}
 	dana.Fill("#first_name", "Dana")
 	dana.Fill("#last_name", "Invited")
-	dana.Fill("#identifier", email)
 	dana.Fill("#password", "invited-and-glad")
 	if status := dana.Click(tid("sign-up-form") + " " + tid("submit")); status != 200 {
 		t.Fatalf("sign-up landed on %s with %d", dana.URL(), status)
+	}
+	if got := dana.Path(); got != "/orgs" {
+		t.Fatalf("after accepting the invitation at %s, want /orgs", got)
 	}
 	// The user and the membership reach the app by webhook (user.created,
 	// organizationMembership.created); until then the menu says "Signed in".
@@ -66,6 +82,15 @@ func TestInvitedUserJoinsThenLosesAdmin(t *testing.T) {
 	assertOrg(t, dana, "Acme Inc")
 	dana.Click(tid("side-nav") + " " + tid("nav-settings"))
 	dana.WaitVisible(tid("settings-form"))
+
+	// The link worked once.
+	dana.allowStatus(400)
+	if status := dana.Open(link); status != 400 {
+		t.Errorf("the invitation link a second time = %d, want 400", status)
+	}
+	if got := dana.Text(tid("error")); !strings.Contains(got, "already been accepted") {
+		t.Errorf("the used invitation link says %q, want already accepted", got)
+	}
 
 	// Alice sees Dana as a member now, and makes her a plain member.
 	admin.Open("/orgs/acme/members")
@@ -104,6 +129,21 @@ func TestInvitedUserJoinsThenLosesAdmin(t *testing.T) {
 		t.Errorf("a member opening the members page = %d, want 200", status)
 	}
 	dana.WaitVisible(tid("members-read-only"))
+}
+
+// openInvitationEmail opens the emulator's outbox in the tab at the one email
+// to address, checks its subject and returns its link.
+func openInvitationEmail(t *testing.T, tab *Tab, address, subject string) string {
+	t.Helper()
+	tab.Open(tab.b.emu + "/__clerkdev/emails?to=" + url.QueryEscape(address))
+	tab.WaitVisible(tid("clerkdev-outbox"))
+	if n := tab.Count(tid("email")); n != 1 {
+		t.Fatalf("%s: the outbox has %d emails to %s, want 1", tab.name, n, address)
+	}
+	if got := tab.Text(tid("email-subject")); got != subject {
+		t.Errorf("%s: email subject = %q, want %q", tab.name, got, subject)
+	}
+	return tab.Attr(tid("email-link"), "href")
 }
 
 // memberRow returns a selector for the member row of email on the members
