@@ -114,7 +114,7 @@ a { color: var(--accent); }
 .card.wide { width: min(48rem, 96vw); }
 .email { border-top: 1px solid var(--border); padding-top: .5rem; }
 .email .meta { color: var(--muted); font-size: .875rem; }
-.email .body { white-space: pre-line; }
+.email .body { white-space: pre-line; overflow-wrap: anywhere; }
 .email a { overflow-wrap: anywhere; }
 input[readonly] { color: var(--muted); }
 `
