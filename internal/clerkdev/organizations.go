@@ -95,7 +95,7 @@ func (s *Server) createOrgLocked(in orgInput, src reqInfo) (*org, *apiError) {
 	var creator *user
 	if in.CreatedBy != nil && *in.CreatedBy != "" {
 		if creator = s.users[*in.CreatedBy]; creator == nil {
-			return nil, errNotFound("user " + *in.CreatedBy)
+			return nil, errCreatorNotFound(*in.CreatedBy)
 		}
 	}
 	o := &org{ID: newID("org"), Name: strings.TrimSpace(*in.Name), Slug: slug, AdminDeleteEnabled: true,
@@ -138,7 +138,7 @@ func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	writeJSON(w, http.StatusOK, s.orgJSONLocked(o))
@@ -195,7 +195,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	if in.Slug != nil && *in.Slug != o.Slug {
@@ -207,7 +207,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Name != nil {
 		if strings.TrimSpace(*in.Name) == "" {
-			writeAPIError(w, errParamInvalid("name", "name must not be empty."))
+			writeAPIError(w, errParamValueInvalid("name", "name is invalid. Must be not empty"))
 			return
 		}
 		o.Name = strings.TrimSpace(*in.Name)
@@ -236,7 +236,7 @@ func (s *Server) deleteOrg(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	for id, m := range s.memberships {

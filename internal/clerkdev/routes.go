@@ -71,15 +71,20 @@ func (s *Server) routes() http.Handler {
 }
 
 // bapi registers a Backend API route: it counts the call under its pattern, then
-// requires "Authorization: Bearer <secret key>".
+// requires "Authorization: Bearer <secret key>" (401 authorization_header_format_invalid
+// without it, 401 clerk_key_invalid for another key, as Clerk answers).
 func (s *Server) bapi(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.stats[pattern]++
 		s.mu.Unlock()
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.SecretKey)) != 1 {
-			writeAPIError(w, errUnauthorized())
+		if !ok {
+			writeAPIError(w, errAuthHeaderInvalid())
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.SecretKey)) != 1 {
+			writeAPIError(w, errClerkKeyInvalid())
 			return
 		}
 		h(w, r)

@@ -135,7 +135,7 @@ type userInput struct {
 // its email addresses. It emits user.created (and the invitation events).
 func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) {
 	if len(in.EmailAddresses) == 0 {
-		return nil, errParamMissing("email_address")
+		return nil, errDataMissing("email_address")
 	}
 	u := &user{ID: newID("user"), Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
 		ExternalID: in.ExternalID, PublicMetadata: in.PublicMeta, PrivateMetadata: in.PrivateMeta,
@@ -158,12 +158,9 @@ func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) 
 		}
 	}
 	if in.Password != nil {
-		if len(*in.Password) < 8 {
-			return nil, errParamInvalid("password", "Passwords must be 8 characters or more.")
-		}
-		h, err := hashPassword(*in.Password)
-		if err != nil {
-			return nil, errParamInvalid("password", "The password could not be hashed.")
+		h, e := passwordParam(*in.Password)
+		if e != nil {
+			return nil, e
 		}
 		u.PasswordHash = h
 	}
@@ -196,7 +193,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	u := s.users[r.PathValue("id")]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	writeJSON(w, http.StatusOK, s.userJSONLocked(u))
@@ -296,17 +293,13 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	u := s.users[r.PathValue("id")]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	if in.Password != nil {
-		if len(*in.Password) < 8 {
-			writeAPIError(w, errParamInvalid("password", "Passwords must be 8 characters or more."))
-			return
-		}
-		h, err := hashPassword(*in.Password)
-		if err != nil {
-			writeAPIError(w, errParamInvalid("password", "The password could not be hashed."))
+		h, e := passwordParam(*in.Password)
+		if e != nil {
+			writeAPIError(w, e)
 			return
 		}
 		u.PasswordHash = h
@@ -352,7 +345,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	u := s.users[r.PathValue("id")]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	for _, sess := range s.sessions {
