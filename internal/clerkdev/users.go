@@ -137,6 +137,9 @@ func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) 
 	if len(in.EmailAddresses) == 0 {
 		return nil, errDataMissing("email_address")
 	}
+	if e := in.metadata().check(); e != nil {
+		return nil, e
+	}
 	u := &user{ID: newID("user"), Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
 		ExternalID: in.ExternalID, PublicMetadata: in.PublicMeta, PrivateMetadata: in.PrivateMeta,
 		UnsafeMetadata: in.UnsafeMeta}
@@ -283,9 +286,15 @@ func (s *Server) countUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(all)})
 }
 
+// updateUser answers PATCH /v1/users/{id}; metadata given here replace the stored ones
+// (see metadata.go for the merging route).
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	var in userInput
-	if e := decodeBody(r, &in); e != nil {
+	e := decodeBody(r, &in)
+	if e == nil {
+		e = in.metadata().check()
+	}
+	if e != nil {
 		writeAPIError(w, e)
 		return
 	}
@@ -316,15 +325,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	if in.ExternalID != nil {
 		u.ExternalID = strPtr(*in.ExternalID)
 	}
-	if in.PublicMeta != nil {
-		u.PublicMetadata = in.PublicMeta
-	}
-	if in.PrivateMeta != nil {
-		u.PrivateMetadata = in.PrivateMeta
-	}
-	if in.UnsafeMeta != nil {
-		u.UnsafeMetadata = in.UnsafeMeta
-	}
+	in.metadata().replace(&u.PublicMetadata, &u.PrivateMetadata, &u.UnsafeMetadata)
 	u.UpdatedAt = s.stampLocked()
 	s.emitLocked("user.updated", u.ID, s.userJSONLocked(u), requestInfo(r))
 	writeJSON(w, http.StatusOK, s.userJSONLocked(u))
