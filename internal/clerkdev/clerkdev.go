@@ -121,6 +121,9 @@ type Server struct {
 	lastStamp   int64
 	stats       map[string]int
 	seed        Seed
+
+	// appInvitations are the application invitations (app_invitations.go), by id.
+	appInvitations map[string]*appInvitation
 }
 
 // New builds a Server from cfg, loads the seed and starts the webhook worker.
@@ -170,6 +173,7 @@ func New(cfg Config) (*Server, error) {
 		nonces:      map[string][]string{},
 		stats:       map[string]int{},
 	}
+	s.appInvitations = map[string]*appInvitation{}
 	if err := s.initAllowedOrigins(); err != nil {
 		return nil, err
 	}
