@@ -124,6 +124,8 @@ type Server struct {
 
 	// appInvitations are the application invitations (app_invitations.go), by id.
 	appInvitations map[string]*appInvitation
+	// jwtTemplates are the seed's JWT templates (jwt_templates.go), by name.
+	jwtTemplates map[string]*jwtTemplate
 }
 
 // New builds a Server from cfg, loads the seed and starts the webhook worker.

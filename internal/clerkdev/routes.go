@@ -46,6 +46,9 @@ func (s *Server) routes() http.Handler {
 	s.bapi(mux, "GET /v1/sessions/{id}", s.getSession)
 	s.bapi(mux, "POST /v1/sessions/{id}/revoke", s.revokeSession)
 	s.bapi(mux, "POST /v1/sessions/{id}/tokens", s.createSessionToken)
+	s.bapi(mux, "POST /v1/sessions/{id}/tokens/{template}", s.createTemplateToken)
+	s.bapi(mux, "GET /v1/jwt_templates", s.listJWTTemplates)
+	s.bapi(mux, "GET /v1/jwt_templates/{id}", s.getJWTTemplate)
 	s.bapi(mux, "GET /v1/clients/handshake_payload", s.handshakePayload)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errNotFound("route "+r.Method+" "+r.URL.Path))

@@ -166,39 +166,21 @@ func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.sessionJSONLocked(sess, false))
 }
 
-// createSessionToken answers POST /v1/sessions/{id}/tokens with {"object":"token","jwt"}.
+// createSessionToken answers POST /v1/sessions/{id}/tokens with {"object":"token","jwt"}
+// (see jwt_templates.go for the body and the session checks it shares with template tokens).
 func (s *Server) createSessionToken(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		ExpiresInSeconds *int64 `json:"expires_in_seconds"`
-	}
-	if e := decodeBody(r, &in); e != nil {
+	ttl, e := tokenLifetimeParam(r, 60)
+	if e != nil {
 		writeAPIError(w, e)
 		return
 	}
-	ttl := 60 * time.Second
-	if in.ExpiresInSeconds != nil {
-		if *in.ExpiresInSeconds < 30 || *in.ExpiresInSeconds > 315360000 {
-			writeAPIError(w, errParamValueInvalid("expires_in_seconds", "expires_in_seconds must be between 30 and 315360000."))
-			return
-		}
-		ttl = time.Duration(*in.ExpiresInSeconds) * time.Second
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.sessions[r.PathValue("id")]
-	if sess == nil {
-		writeAPIError(w, errSessionNotFound(r.PathValue("id")))
+	sess, e := s.tokenSessionLocked(r.PathValue("id"))
+	if e != nil {
+		writeAPIError(w, e)
 		return
 	}
-	if sess.Status != "active" {
-		writeAPIError(w, newAPIError(http.StatusNotFound, "resource_not_found", "Session not found",
-			"No active session found for "+sess.ID+" (status "+sess.Status+")."))
-		return
-	}
-	tok, _, err := s.mintLocked(sess, sess.Azp, ttl)
-	if err != nil {
-		writeAPIError(w, errInternal(err.Error()))
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"object": "token", "jwt": tok})
+	tok, _, err := s.mintLocked(sess, sess.Azp, time.Duration(ttl)*time.Second)
+	writeToken(w, tok, err)
 }
