@@ -193,7 +193,7 @@ func TestMemberships(t *testing.T) {
 		t.Fatalf("Create = %+v, %v", m, err)
 	}
 	_, err = mc.Create(ctx, &organizationmembership.CreateParams{OrganizationID: acmeID, UserID: clerk.String(carol), Role: clerk.String(RoleMember)})
-	wantAPIError(t, err, http.StatusUnprocessableEntity, "already_a_member_in_organization")
+	wantAPIError(t, err, http.StatusBadRequest, "already_a_member_in_organization")
 	_, err = mc.Create(ctx, &organizationmembership.CreateParams{OrganizationID: acmeID, UserID: clerk.String("user_nope"), Role: clerk.String(RoleMember)})
 	wantAPIError(t, err, http.StatusNotFound, "resource_not_found")
 
@@ -235,7 +235,7 @@ func TestInvitations(t *testing.T) {
 	}
 	_, err = ic.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: acme,
 		EmailAddress: clerk.String("bob@example.com"), Role: clerk.String(RoleMember)})
-	wantAPIError(t, err, http.StatusUnprocessableEntity, "already_a_member_in_organization")
+	wantAPIError(t, err, http.StatusBadRequest, "already_a_member_in_organization")
 
 	if got, err := ic.Revoke(ctx, &organizationinvitation.RevokeParams{OrganizationID: acme, ID: revoked.ID}); err != nil || got.Status != "revoked" {
 		t.Fatalf("Revoke = %+v, %v", got, err)
@@ -279,12 +279,12 @@ func TestAPIErrors(t *testing.T) {
 	wrongKey := e.sdk()
 	wrongKey.Key = clerk.String("sk_test_wrong")
 	_, err := sdkuser.NewClient(wrongKey).Get(ctx, seedID("user", "alice"))
-	wantAPIError(t, err, http.StatusUnauthorized, "authentication_invalid")
+	wantAPIError(t, err, http.StatusUnauthorized, "clerk_key_invalid")
 
 	noKey := e.sdk()
 	noKey.Key = clerk.String("")
 	_, err = organization.NewClient(noKey).List(ctx, &organization.ListParams{})
-	wantAPIError(t, err, http.StatusUnauthorized, "authentication_invalid")
+	wantAPIError(t, err, http.StatusUnauthorized, "authorization_header_format_invalid") // "Bearer " arrives as "Bearer"
 
 	malformed := e.sdk()
 	malformed.HTTPClient = &http.Client{Transport: corruptBody{}}

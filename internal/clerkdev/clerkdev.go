@@ -148,6 +148,11 @@ type Server struct {
 	stats       map[string]int
 	seed        Seed
 	outbox      []Email // oldest first
+
+	// appInvitations are the application invitations (app_invitations.go), by id.
+	appInvitations map[string]*appInvitation
+	// jwtTemplates are the seed's JWT templates (jwt_templates.go), by name.
+	jwtTemplates map[string]*jwtTemplate
 }
 
 // New builds a Server from cfg, loads the seed and starts the webhook worker.
@@ -198,6 +203,7 @@ func New(cfg Config) (*Server, error) {
 		stats:       map[string]int{},
 		ticketKey:   []byte(randomString(32)),
 	}
+	s.appInvitations = map[string]*appInvitation{}
 	if err := s.initAllowedOrigins(); err != nil {
 		return nil, err
 	}

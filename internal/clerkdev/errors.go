@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 )
 
@@ -45,7 +46,7 @@ func errNotFound(what string) *apiError {
 
 func errParamMissing(param string) *apiError {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing",
-		Message: "missing required parameter", LongMessage: param + " must be included.",
+		Message: "is missing", LongMessage: param + " must be included.",
 		Meta: map[string]any{"param_name": param}}
 }
 
@@ -58,16 +59,6 @@ func errIdentifierExists(param, long string) *apiError {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_identifier_exists",
 		Message: "That " + param + " is taken. Please try another.", LongMessage: long,
 		Meta: map[string]any{"param_name": param}}
-}
-
-func errUnprocessable(code, long string) *apiError {
-	return &apiError{Status: http.StatusUnprocessableEntity, Code: code, Message: long, LongMessage: long}
-}
-
-func errUnauthorized() *apiError {
-	return &apiError{Status: http.StatusUnauthorized, Code: "authentication_invalid",
-		Message:     "Unauthorized request",
-		LongMessage: "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."}
 }
 
 func errMalformed(long string) *apiError {
@@ -94,11 +85,29 @@ func decodeBody(r *http.Request, dst any) *apiError {
 	if err := json.Unmarshal(body, dst); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return errParamInvalid(typeErr.Field, typeErr.Field+" has the wrong type.")
+			return errParamValueInvalid(typeErr.Field, typeErr.Field+" is invalid. Received "+typeErr.Value+
+				", must be of type "+jsonTypeName(typeErr.Type)+".")
 		}
 		return errMalformed("The request body is not valid JSON: " + err.Error())
 	}
 	return nil
+}
+
+// jsonTypeName names a Go type the way a JSON API reader knows it.
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "object"
 }
 
 // page reads limit (default 10, 1..500) and offset (default 0) from the query.
@@ -138,4 +147,14 @@ func pageOf[T, J any](all []T, limit, offset int, toJSON func(T) J) []J {
 type listJSON[T any] struct {
 	Data       []T   `json:"data"`
 	TotalCount int64 `json:"total_count"`
+}
+
+// writeList answers a list route in Clerk's two forms: with paginated=true (as both
+// SDKs send) the listJSON envelope, otherwise the legacy bare array.
+func writeList[T any](w http.ResponseWriter, r *http.Request, data []T, total int) {
+	if r.URL.Query().Get("paginated") == "true" {
+		writeJSON(w, http.StatusOK, listJSON[T]{Data: data, TotalCount: int64(total)})
+		return
+	}
+	writeJSON(w, http.StatusOK, data)
 }

@@ -169,7 +169,7 @@ func (s *Server) handshakePayload(w http.ResponseWriter, r *http.Request) {
 	delete(s.nonces, nonce)
 	s.mu.Unlock()
 	if nonce == "" {
-		writeAPIError(w, errParamMissing("nonce"))
+		writeAPIError(w, errQueryParamMissing("nonce"))
 		return
 	}
 	if !ok {

@@ -59,7 +59,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	if in.EmailAddress == nil || *in.EmailAddress == "" {
@@ -71,26 +71,22 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errParamInvalid("email_address", "email_address must be a valid email address."))
 		return
 	}
-	if in.Role == nil || *in.Role == "" {
-		writeAPIError(w, errParamMissing("role"))
-		return
-	}
-	role := normalizeRole(*in.Role)
-	if role == "" {
-		writeAPIError(w, errParamInvalid("role", "role must be one of org:admin, org:member."))
+	role, e := roleParam(in.Role)
+	if e != nil {
+		writeAPIError(w, e)
 		return
 	}
 	if in.InviterUserID != nil && *in.InviterUserID != "" && s.users[*in.InviterUserID] == nil {
-		writeAPIError(w, errNotFound("inviter user"))
+		writeAPIError(w, errUserNotFound(*in.InviterUserID))
 		return
 	}
 	if u := s.userByEmailLocked(email); u != nil && s.membershipLocked(o.ID, u.ID) != nil {
-		writeAPIError(w, errUnprocessable("already_a_member_in_organization", email+" is already a member of this organization."))
+		writeAPIError(w, errAlreadyMember(email))
 		return
 	}
 	for _, i := range s.invitations {
 		if i.OrgID == o.ID && i.Status == "pending" && strings.EqualFold(i.Email, email) {
-			writeAPIError(w, errUnprocessable("duplicate_record", "There is already a pending invitation for "+email+"."))
+			writeAPIError(w, errDuplicateInvitations([]string{email}))
 			return
 		}
 	}
@@ -113,7 +109,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 func (s *Server) orgInvitationLocked(w http.ResponseWriter, r *http.Request) *invitation {
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return nil
 	}
 	i := s.invitations[r.PathValue("inv")]
@@ -140,7 +136,7 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if i.Status != "pending" {
-		writeAPIError(w, errUnprocessable("organization_invitation_not_pending", "Only pending invitations can be revoked."))
+		writeAPIError(w, errOrgInvitationNotPending())
 		return
 	}
 	i.Status = "revoked"
@@ -182,7 +178,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	s.listInvitationsLocked(w, r, func(i *invitation) bool { return i.OrgID == o.ID })

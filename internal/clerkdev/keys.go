@@ -113,8 +113,18 @@ func (s *Server) getJWKS(w http.ResponseWriter, r *http.Request) {
 
 // signJWTLocked signs claims with RS256 and the current key; header {alg, kid, typ}.
 func (s *Server) signJWTLocked(claims any) (string, error) {
+	return s.signJWTCategoryLocked(claims, "")
+}
+
+// signJWTCategoryLocked is signJWTLocked with Clerk's token-category header "cat" when
+// cat is set (such as jwtCategoryTemplate), which tells one class of instance JWT from another.
+func (s *Server) signJWTCategoryLocked(claims any, cat string) (string, error) {
 	k := s.currentKeyLocked()
-	header, err := json.Marshal(map[string]string{"alg": "RS256", "kid": k.kid, "typ": "JWT"})
+	h := map[string]string{"alg": "RS256", "kid": k.kid, "typ": "JWT"}
+	if cat != "" {
+		h["cat"] = cat
+	}
+	header, err := json.Marshal(h)
 	if err != nil {
 		return "", err
 	}

@@ -84,33 +84,29 @@ func (s *Server) createMembership(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	if in.UserID == nil || *in.UserID == "" {
 		writeAPIError(w, errParamMissing("user_id"))
 		return
 	}
-	if in.Role == nil || *in.Role == "" {
-		writeAPIError(w, errParamMissing("role"))
-		return
-	}
-	role := normalizeRole(*in.Role)
-	if role == "" {
-		writeAPIError(w, errParamInvalid("role", "role must be one of org:admin, org:member."))
+	role, e := roleParam(in.Role)
+	if e != nil {
+		writeAPIError(w, e)
 		return
 	}
 	u := s.users[*in.UserID]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(*in.UserID))
 		return
 	}
 	if s.membershipLocked(o.ID, u.ID) != nil {
-		writeAPIError(w, errUnprocessable("already_a_member_in_organization", "The user is already a member of this organization."))
+		writeAPIError(w, errAlreadyMember(u.ID))
 		return
 	}
 	if o.MaxAllowedMemberships > 0 && s.membersCountLocked(o.ID) >= o.MaxAllowedMemberships {
-		writeAPIError(w, errUnprocessable("organization_membership_quota_exceeded", "The organization has reached its maximum number of memberships."))
+		writeAPIError(w, errMembershipQuotaExceeded(o.MaxAllowedMemberships))
 		return
 	}
 	m := s.addMembershipLocked(o, u, role, requestInfo(r))
@@ -127,7 +123,7 @@ func (s *Server) updateMembership(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	m := s.membershipLocked(o.ID, r.PathValue("user_id"))
@@ -135,13 +131,9 @@ func (s *Server) updateMembership(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errNotFound("organization membership"))
 		return
 	}
-	if in.Role == nil || *in.Role == "" {
-		writeAPIError(w, errParamMissing("role"))
-		return
-	}
-	role := normalizeRole(*in.Role)
-	if role == "" {
-		writeAPIError(w, errParamInvalid("role", "role must be one of org:admin, org:member."))
+	role, e := roleParam(in.Role)
+	if e != nil {
+		writeAPIError(w, e)
 		return
 	}
 	m.Role = role
@@ -157,7 +149,7 @@ func (s *Server) deleteMembership(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	m := s.membershipLocked(o.ID, r.PathValue("user_id"))
@@ -215,7 +207,7 @@ func (s *Server) listMemberships(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	s.listMembershipsLocked(w, r, func(m *membership) bool { return m.OrgID == o.ID })
@@ -227,7 +219,7 @@ func (s *Server) listUserMemberships(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	u := s.users[r.PathValue("id")]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	s.listMembershipsLocked(w, r, func(m *membership) bool { return m.UserID == u.ID })

@@ -85,6 +85,9 @@ func (s *Server) createOrgLocked(in orgInput, src reqInfo) (*org, *apiError) {
 	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
 		return nil, errParamMissing("name")
 	}
+	if e := in.metadata().check(); e != nil {
+		return nil, e
+	}
 	slug := slugify(*in.Name)
 	if in.Slug != nil && *in.Slug != "" {
 		slug = *in.Slug
@@ -95,7 +98,7 @@ func (s *Server) createOrgLocked(in orgInput, src reqInfo) (*org, *apiError) {
 	var creator *user
 	if in.CreatedBy != nil && *in.CreatedBy != "" {
 		if creator = s.users[*in.CreatedBy]; creator == nil {
-			return nil, errNotFound("user " + *in.CreatedBy)
+			return nil, errCreatorNotFound(*in.CreatedBy)
 		}
 	}
 	o := &org{ID: newID("org"), Name: strings.TrimSpace(*in.Name), Slug: slug, AdminDeleteEnabled: true,
@@ -138,7 +141,7 @@ func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	writeJSON(w, http.StatusOK, s.orgJSONLocked(o))
@@ -185,9 +188,15 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, listJSON[orgJSON]{Data: pageOf(all, limit, offset, s.orgJSONLocked), TotalCount: int64(len(all))})
 }
 
+// updateOrg answers PATCH /v1/organizations/{id}; metadata given here replace the stored
+// ones (see metadata.go for the merging route).
 func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) {
 	var in orgInput
-	if e := decodeBody(r, &in); e != nil {
+	e := decodeBody(r, &in)
+	if e == nil {
+		e = in.metadata().check()
+	}
+	if e != nil {
 		writeAPIError(w, e)
 		return
 	}
@@ -195,7 +204,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	if in.Slug != nil && *in.Slug != o.Slug {
@@ -207,7 +216,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Name != nil {
 		if strings.TrimSpace(*in.Name) == "" {
-			writeAPIError(w, errParamInvalid("name", "name must not be empty."))
+			writeAPIError(w, errParamValueInvalid("name", "name is invalid. Must be not empty"))
 			return
 		}
 		o.Name = strings.TrimSpace(*in.Name)
@@ -218,12 +227,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) {
 	if in.AdminDeleteEnabled != nil {
 		o.AdminDeleteEnabled = *in.AdminDeleteEnabled
 	}
-	if in.PublicMeta != nil {
-		o.PublicMetadata = in.PublicMeta
-	}
-	if in.PrivateMeta != nil {
-		o.PrivateMetadata = in.PrivateMeta
-	}
+	in.metadata().replace(&o.PublicMetadata, &o.PrivateMetadata, nil)
 	o.UpdatedAt = s.stampLocked()
 	s.emitLocked("organization.updated", o.ID, s.orgJSONLocked(o), requestInfo(r))
 	writeJSON(w, http.StatusOK, s.orgJSONLocked(o))
@@ -236,7 +240,7 @@ func (s *Server) deleteOrg(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.orgByIDOrSlugLocked(r.PathValue("id"))
 	if o == nil {
-		writeAPIError(w, errNotFound("organization"))
+		writeAPIError(w, errOrgNotFound())
 		return
 	}
 	for id, m := range s.memberships {

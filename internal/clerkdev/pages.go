@@ -215,10 +215,11 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, redirect string)
 	s.answerPortalForm(w, r, c, d, "Your account is ready and you are signed in.")
 }
 
-// createAndStartLocked creates the user of a sign-up and starts its session, or returns
+// createAndStartLocked creates the user of a sign-up (accepting an application
+// invitation to its address, see app_invitations.go) and starts its session, or returns
 // why the user could not be created.
 func (s *Server) createAndStartLocked(r *http.Request, in userInput, c *client, redirect string) string {
-	u, e := s.createUserLocked(in, requestInfo(r))
+	u, e := s.signUpUserLocked(in, requestInfo(r))
 	if e != nil {
 		return e.LongMessage
 	}

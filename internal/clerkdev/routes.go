@@ -18,12 +18,16 @@ func (s *Server) routes() http.Handler {
 	s.bapi(mux, "GET /v1/users/{id}", s.getUser)
 	s.bapi(mux, "PATCH /v1/users/{id}", s.updateUser)
 	s.bapi(mux, "DELETE /v1/users/{id}", s.deleteUser)
+	s.bapi(mux, "PATCH /v1/users/{id}/metadata", s.mergeUserMetadata)
+	s.bapi(mux, "PUT /v1/users/{id}/metadata", s.replaceUserMetadata)
 	s.bapi(mux, "GET /v1/users/{id}/organization_memberships", s.listUserMemberships)
 	s.bapi(mux, "GET /v1/organizations", s.listOrgs)
 	s.bapi(mux, "POST /v1/organizations", s.createOrg)
 	s.bapi(mux, "GET /v1/organizations/{id}", s.getOrg)
 	s.bapi(mux, "PATCH /v1/organizations/{id}", s.updateOrg)
 	s.bapi(mux, "DELETE /v1/organizations/{id}", s.deleteOrg)
+	s.bapi(mux, "PATCH /v1/organizations/{id}/metadata", s.mergeOrgMetadata)
+	s.bapi(mux, "PUT /v1/organizations/{id}/metadata", s.replaceOrgMetadata)
 	s.bapi(mux, "GET /v1/organizations/{id}/memberships", s.listMemberships)
 	s.bapi(mux, "POST /v1/organizations/{id}/memberships", s.createMembership)
 	s.bapi(mux, "PATCH /v1/organizations/{id}/memberships/{user_id}", s.updateMembership)
@@ -33,11 +37,18 @@ func (s *Server) routes() http.Handler {
 	s.bapi(mux, "GET /v1/organizations/{id}/invitations/{inv}", s.getInvitation)
 	s.bapi(mux, "POST /v1/organizations/{id}/invitations/{inv}/revoke", s.revokeInvitation)
 	s.bapi(mux, "GET /v1/organization_invitations", s.listInstanceInvitations)
+	s.bapi(mux, "GET /v1/invitations", s.listAppInvitations)
+	s.bapi(mux, "POST /v1/invitations", s.createAppInvitation)
+	s.bapi(mux, "POST /v1/invitations/bulk", s.createAppInvitations)
+	s.bapi(mux, "POST /v1/invitations/{id}/revoke", s.revokeAppInvitation)
 	s.bapi(mux, "GET /v1/sessions", s.listSessions)
 	s.bapi(mux, "POST /v1/sessions", s.createSession)
 	s.bapi(mux, "GET /v1/sessions/{id}", s.getSession)
 	s.bapi(mux, "POST /v1/sessions/{id}/revoke", s.revokeSession)
 	s.bapi(mux, "POST /v1/sessions/{id}/tokens", s.createSessionToken)
+	s.bapi(mux, "POST /v1/sessions/{id}/tokens/{template}", s.createTemplateToken)
+	s.bapi(mux, "GET /v1/jwt_templates", s.listJWTTemplates)
+	s.bapi(mux, "GET /v1/jwt_templates/{id}", s.getJWTTemplate)
 	s.bapi(mux, "GET /v1/clients/handshake_payload", s.handshakePayload)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errNotFound("route "+r.Method+" "+r.URL.Path))
@@ -73,15 +84,20 @@ func (s *Server) routes() http.Handler {
 }
 
 // bapi registers a Backend API route: it counts the call under its pattern, then
-// requires "Authorization: Bearer <secret key>".
+// requires "Authorization: Bearer <secret key>" (401 authorization_header_format_invalid
+// without it, 401 clerk_key_invalid for another key, as Clerk answers).
 func (s *Server) bapi(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.stats[pattern]++
 		s.mu.Unlock()
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.SecretKey)) != 1 {
-			writeAPIError(w, errUnauthorized())
+		if !ok {
+			writeAPIError(w, errAuthHeaderInvalid())
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.SecretKey)) != 1 {
+			writeAPIError(w, errClerkKeyInvalid())
 			return
 		}
 		h(w, r)

@@ -22,6 +22,10 @@ const SeedPassword = "password"
 //	  ],
 //	  "memberships": [
 //	    {"email": "alice@example.com", "slug": "acme", "role": "org:admin"}
+//	  ],
+//	  "jwt_templates": [
+//	    {"name": "supabase", "lifetime": 3600,
+//	     "claims": {"aud": "authenticated", "email": "{{user.primary_email_address}}", "org": "{{org.slug}}"}}
 //	  ]
 //	}
 //
@@ -29,11 +33,13 @@ const SeedPassword = "password"
 // the email's local part or the slug (user_2alice000…, org_2acme000…). "password"
 // defaults to SeedPassword, "slug" to one derived from the name, and "role" accepts
 // "admin"/"member" or "org:admin"/"org:member". An organization's created_by is its first
-// admin in the list.
+// admin in the list. "jwt_templates" is optional (see SeedJWTTemplate; the built-in seed has
+// none, like a new Clerk instance).
 type Seed struct {
 	Users         []SeedUser         `json:"users"`
 	Organizations []SeedOrganization `json:"organizations"`
 	Memberships   []SeedMembership   `json:"memberships"`
+	JWTTemplates  []SeedJWTTemplate  `json:"jwt_templates,omitempty"`
 }
 
 // SeedUser is a user of the seed.
@@ -190,7 +196,7 @@ func (s *Server) loadSeed(seed Seed) error {
 			o.CreatedBy = u.ID
 		}
 	}
-	return nil
+	return s.loadJWTTemplatesLocked(seed.JWTTemplates)
 }
 
 // DeliverSeed queues user.created, organization.created and organizationMembership.created

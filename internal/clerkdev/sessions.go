@@ -100,7 +100,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	}
 	u := s.users[*in.UserID]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(*in.UserID))
 		return
 	}
 	orgID := ""
@@ -122,7 +122,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	sess := s.sessions[r.PathValue("id")]
 	if sess == nil {
-		writeAPIError(w, errNotFound("session"))
+		writeAPIError(w, errSessionNotFound(r.PathValue("id")))
 		return
 	}
 	writeJSON(w, http.StatusOK, s.sessionJSONLocked(sess, false))
@@ -149,12 +149,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
 		all = append(all, sess)
 	}
 	slices.SortFunc(all, func(a, b *session) int { return int(b.CreatedAt - a.CreatedAt) })
-	data := pageOf(all, limit, offset, func(sess *session) sessionJSON { return s.sessionJSONLocked(sess, false) })
-	if q.Get("paginated") == "true" {
-		writeJSON(w, http.StatusOK, listJSON[sessionJSON]{Data: data, TotalCount: int64(len(all))})
-		return
-	}
-	writeJSON(w, http.StatusOK, data)
+	writeList(w, r, pageOf(all, limit, offset, func(sess *session) sessionJSON { return s.sessionJSONLocked(sess, false) }), len(all))
 }
 
 func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) {
@@ -162,7 +157,7 @@ func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	sess := s.sessions[r.PathValue("id")]
 	if sess == nil {
-		writeAPIError(w, errNotFound("session"))
+		writeAPIError(w, errSessionNotFound(r.PathValue("id")))
 		return
 	}
 	if sess.Status == "active" {
@@ -171,40 +166,21 @@ func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.sessionJSONLocked(sess, false))
 }
 
-// createSessionToken answers POST /v1/sessions/{id}/tokens with {"object":"token","jwt"}.
+// createSessionToken answers POST /v1/sessions/{id}/tokens with {"object":"token","jwt"}
+// (see jwt_templates.go for the body and the session checks it shares with template tokens).
 func (s *Server) createSessionToken(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		ExpiresInSeconds *int64 `json:"expires_in_seconds"`
-	}
-	if e := decodeBody(r, &in); e != nil {
+	ttl, e := tokenLifetimeParam(r, 60)
+	if e != nil {
 		writeAPIError(w, e)
 		return
 	}
-	ttl := 60 * time.Second
-	if in.ExpiresInSeconds != nil {
-		if *in.ExpiresInSeconds < 1 || *in.ExpiresInSeconds > 315360000 {
-			writeAPIError(w, errParamInvalid("expires_in_seconds", "expires_in_seconds must be between 1 and 315360000."))
-			return
-		}
-		ttl = time.Duration(*in.ExpiresInSeconds) * time.Second
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := s.sessions[r.PathValue("id")]
-	if sess == nil {
-		writeAPIError(w, errNotFound("session"))
+	sess, e := s.tokenSessionLocked(r.PathValue("id"))
+	if e != nil {
+		writeAPIError(w, e)
 		return
 	}
-	if sess.Status != "active" {
-		writeAPIError(w, &apiError{Status: http.StatusNotFound, Code: "resource_not_found",
-			Message: "not found", LongMessage: "No active session found for " + sess.ID + " (status " + sess.Status + ")."})
-		return
-	}
-	tok, _, err := s.mintLocked(sess, sess.Azp, ttl)
-	if err != nil {
-		writeAPIError(w, &apiError{Status: http.StatusInternalServerError, Code: "internal_clerk_error",
-			Message: "internal error", LongMessage: err.Error()})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"object": "token", "jwt": tok})
+	tok, _, err := s.mintLocked(sess, sess.Azp, time.Duration(ttl)*time.Second)
+	writeToken(w, tok, err)
 }

@@ -104,8 +104,10 @@ type client struct {
 	UpdatedAt  int64    // unix seconds of the last sign-in or sign-out (the __client_uat value)
 }
 
+// metaOrEmpty is the metadata as Clerk returns it: {} when never set; an explicit null
+// (stored by PUT /metadata, as Clerk documents) stays null.
 func metaOrEmpty(m json.RawMessage) json.RawMessage {
-	if len(m) == 0 || string(m) == "null" {
+	if len(m) == 0 {
 		return json.RawMessage("{}")
 	}
 	return m

@@ -135,7 +135,10 @@ type userInput struct {
 // invitations to its email addresses stay pending: only their tickets accept them.
 func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) {
 	if len(in.EmailAddresses) == 0 {
-		return nil, errParamMissing("email_address")
+		return nil, errDataMissing("email_address")
+	}
+	if e := in.metadata().check(); e != nil {
+		return nil, e
 	}
 	u := &user{ID: newID("user"), Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
 		ExternalID: in.ExternalID, PublicMetadata: in.PublicMeta, PrivateMetadata: in.PrivateMeta,
@@ -158,12 +161,9 @@ func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) 
 		}
 	}
 	if in.Password != nil {
-		if len(*in.Password) < 8 {
-			return nil, errParamInvalid("password", "Passwords must be 8 characters or more.")
-		}
-		h, err := hashPassword(*in.Password)
-		if err != nil {
-			return nil, errParamInvalid("password", "The password could not be hashed.")
+		h, e := passwordParam(*in.Password)
+		if e != nil {
+			return nil, e
 		}
 		u.PasswordHash = h
 	}
@@ -195,7 +195,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	u := s.users[r.PathValue("id")]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	writeJSON(w, http.StatusOK, s.userJSONLocked(u))
@@ -285,9 +285,15 @@ func (s *Server) countUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"object": "total_count", "total_count": len(all)})
 }
 
+// updateUser answers PATCH /v1/users/{id}; metadata given here replace the stored ones
+// (see metadata.go for the merging route).
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	var in userInput
-	if e := decodeBody(r, &in); e != nil {
+	e := decodeBody(r, &in)
+	if e == nil {
+		e = in.metadata().check()
+	}
+	if e != nil {
 		writeAPIError(w, e)
 		return
 	}
@@ -295,17 +301,13 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	u := s.users[r.PathValue("id")]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	if in.Password != nil {
-		if len(*in.Password) < 8 {
-			writeAPIError(w, errParamInvalid("password", "Passwords must be 8 characters or more."))
-			return
-		}
-		h, err := hashPassword(*in.Password)
-		if err != nil {
-			writeAPIError(w, errParamInvalid("password", "The password could not be hashed."))
+		h, e := passwordParam(*in.Password)
+		if e != nil {
+			writeAPIError(w, e)
 			return
 		}
 		u.PasswordHash = h
@@ -322,15 +324,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	if in.ExternalID != nil {
 		u.ExternalID = strPtr(*in.ExternalID)
 	}
-	if in.PublicMeta != nil {
-		u.PublicMetadata = in.PublicMeta
-	}
-	if in.PrivateMeta != nil {
-		u.PrivateMetadata = in.PrivateMeta
-	}
-	if in.UnsafeMeta != nil {
-		u.UnsafeMetadata = in.UnsafeMeta
-	}
+	in.metadata().replace(&u.PublicMetadata, &u.PrivateMetadata, &u.UnsafeMetadata)
 	u.UpdatedAt = s.stampLocked()
 	s.emitLocked("user.updated", u.ID, s.userJSONLocked(u), requestInfo(r))
 	writeJSON(w, http.StatusOK, s.userJSONLocked(u))
@@ -351,7 +345,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	u := s.users[r.PathValue("id")]
 	if u == nil {
-		writeAPIError(w, errNotFound("user"))
+		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	for _, sess := range s.sessions {
