@@ -51,7 +51,7 @@ func TestAppInvitationCreate(t *testing.T) {
 	wantJSON(t, "public_metadata", inv.PublicMetadata, `{"plan":"pro"}`)
 	u, err := url.Parse(inv.URL)
 	if err != nil || u.Path != "/sign-up" || u.Query().Has("__clerk_ticket") || u.Query().Get("redirect_url") != "http://localhost:8080/welcome" {
-		t.Errorf("url = %q, want the hosted sign-up with the ticket and redirect_url", inv.URL)
+		t.Errorf("url = %q, want the hosted sign-up with the redirect_url", inv.URL)
 	}
 	status, b := e.bapi(http.MethodPost, "/v1/invitations", map[string]any{"email_address": "keys@example.com"})
 	var keys map[string]any
