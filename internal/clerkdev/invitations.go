@@ -34,7 +34,7 @@ func (s *Server) invitationJSONLocked(i *invitation) invitationJSON {
 	}
 	return invitationJSON{
 		Object: "organization_invitation", ID: i.ID, EmailAddress: i.Email,
-		Role: i.Role, RoleName: roleName(i.Role), OrganizationID: i.OrgID, Status: i.Status,
+		Role: i.Role, RoleName: s.roleNameLocked(i.Role), OrganizationID: i.OrgID, Status: i.Status,
 		PublicMetadata:  metaOrEmpty(i.PublicMetadata),
 		PrivateMetadata: metaOrEmpty(i.PrivateMetadata),
 		URL:             s.baseURL + "/sign-up?" + q.Encode(),
@@ -79,9 +79,9 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errParamMissing("role"))
 		return
 	}
-	role := normalizeRole(*in.Role)
+	role := s.normalizeRoleLocked(*in.Role)
 	if role == "" {
-		writeAPIError(w, errParamInvalid("role", "role must be one of org:admin, org:member."))
+		writeAPIError(w, s.errUnknownRoleLocked())
 		return
 	}
 	if in.InviterUserID != nil && *in.InviterUserID != "" && s.users[*in.InviterUserID] == nil {

@@ -35,8 +35,8 @@ type membershipJSON struct {
 
 func (s *Server) membershipJSONLocked(m *membership) membershipJSON {
 	out := membershipJSON{
-		Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: roleName(m.Role),
-		Permissions:     RolePermissions(m.Role),
+		Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: s.roleNameLocked(m.Role),
+		Permissions:     s.rolePermissionsLocked(m.Role),
 		PublicMetadata:  metaOrEmpty(m.PublicMetadata),
 		PrivateMetadata: metaOrEmpty(m.PrivateMetadata),
 		PublicUserData:  publicUserDataJSON{UserID: m.UserID},
@@ -89,9 +89,9 @@ func (s *Server) createMembership(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errParamMissing("role"))
 		return
 	}
-	role := normalizeRole(*in.Role)
+	role := s.normalizeRoleLocked(*in.Role)
 	if role == "" {
-		writeAPIError(w, errParamInvalid("role", "role must be one of org:admin, org:member."))
+		writeAPIError(w, s.errUnknownRoleLocked())
 		return
 	}
 	u := s.users[*in.UserID]
@@ -133,9 +133,9 @@ func (s *Server) updateMembership(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errParamMissing("role"))
 		return
 	}
-	role := normalizeRole(*in.Role)
+	role := s.normalizeRoleLocked(*in.Role)
 	if role == "" {
-		writeAPIError(w, errParamInvalid("role", "role must be one of org:admin, org:member."))
+		writeAPIError(w, s.errUnknownRoleLocked())
 		return
 	}
 	m.Role = role

@@ -256,7 +256,9 @@ func TestDeliverSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := rcv.events(t, e.s.WebhookSecret())
-	for typ, want := range map[string]int{"user.created": 3, "organization.created": 2, "organizationMembership.created": 4} {
+	want := map[string]int{"permission.created": 2, "role.created": 1, // org:projects:*, org:viewer
+		"user.created": 3, "organization.created": 2, "organizationMembership.created": 4}
+	for typ, want := range want {
 		if len(events[typ]) != want {
 			t.Errorf("%s events = %d, want %d", typ, len(events[typ]), want)
 		}
