@@ -186,6 +186,7 @@ func (s *Server) loadSeed(seed Seed) error {
 			FirstName: strPtr(su.FirstName), LastName: strPtr(su.LastName), PasswordHash: hashes[pw]}
 		u.CreatedAt = s.stampLocked()
 		u.UpdatedAt = u.CreatedAt
+		u.PasswordSetAt = ptrTo(u.CreatedAt)
 		s.users[id] = u
 		byEmail[strings.ToLower(email)] = u
 	}
