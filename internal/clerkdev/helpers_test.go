@@ -92,6 +92,21 @@ func (e *testEnv) bapi(method, path string, body any) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// bapiOK sends a raw Backend API request, requires 200 and decodes the answer into out
+// (when not nil).
+func (e *testEnv) bapiOK(method, path string, body, out any) {
+	e.t.Helper()
+	status, b := e.bapi(method, path, body)
+	if status != http.StatusOK {
+		e.t.Fatalf("%s %s = %d %s", method, path, status, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			e.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+}
+
 // verify checks a session token the way the app does.
 func (e *testEnv) verify(token string) (*clerk.SessionClaims, error) {
 	base := e.s.BaseURL()

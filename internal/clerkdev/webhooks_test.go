@@ -94,6 +94,7 @@ func TestWebhookEventsMatchFixtures(t *testing.T) {
 	if _, err := orgs.Delete(ctx, o.ID); err != nil {
 		t.Fatal(err)
 	}
+	changeRolesAndPermissions(t, e)
 	flush(t, e.s)
 
 	events := rcv.events(t, e.s.WebhookSecret())
@@ -103,6 +104,8 @@ func TestWebhookEventsMatchFixtures(t *testing.T) {
 		"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted",
 		"organizationInvitation.created", "organizationInvitation.revoked", "organizationInvitation.accepted",
 		"session.created", "session.revoked", "session.ended", "session.removed",
+		"role.created", "role.updated", "role.deleted",
+		"permission.created", "permission.updated", "permission.deleted",
 	}
 	for typ := range events {
 		if !slices.Contains(types, typ) {
@@ -150,6 +153,22 @@ func checkEmailAddressKeys(t *testing.T, ev map[string]any) {
 	if d := diffKeys(keysOf(verification), []string{"status", "strategy", "attempts", "expire_at"}); d != "" {
 		t.Errorf("verification keys: %s", d)
 	}
+}
+
+// changeRolesAndPermissions creates, updates and deletes a custom permission and a custom
+// role through the Backend API (role.* and permission.* events).
+func changeRolesAndPermissions(t *testing.T, e *testEnv) {
+	t.Helper()
+	var perm permissionJSON
+	e.bapiOK(http.MethodPost, "/v1/organization_permissions",
+		map[string]string{"name": "Read reports", "key": "org:reports:read", "description": "View reports."}, &perm)
+	var ro roleJSON
+	e.bapiOK(http.MethodPost, "/v1/organization_roles", map[string]any{"name": "Analyst", "key": "org:analyst",
+		"description": "Reads reports.", "permissions": []string{perm.ID}}, &ro)
+	e.bapiOK(http.MethodPatch, "/v1/organization_roles/"+ro.ID, map[string]string{"name": "Senior analyst"}, nil)
+	e.bapiOK(http.MethodPatch, "/v1/organization_permissions/"+perm.ID, map[string]string{"name": "Read all reports"}, nil)
+	e.bapiOK(http.MethodDelete, "/v1/organization_roles/"+ro.ID, nil, nil)
+	e.bapiOK(http.MethodDelete, "/v1/organization_permissions/"+perm.ID, nil, nil)
 }
 
 func keysOfEvents(m map[string][]map[string]any) []string {
