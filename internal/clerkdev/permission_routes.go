@@ -49,10 +49,9 @@ func (s *Server) createPermission(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, e)
 		return
 	}
+	now := s.stampLocked()
 	p := &permission{ID: newID("perm"), Key: *in.Key, Name: strings.TrimSpace(*in.Name),
-		Description: derefStr(in.Description), Type: permissionCustom}
-	p.CreatedAt = s.stampLocked()
-	p.UpdatedAt = p.CreatedAt
+		Description: derefStr(in.Description), Type: permissionCustom, CreatedAt: now, UpdatedAt: now}
 	s.permissions[p.ID] = p
 	s.emitLocked("permission.created", p.ID, permissionJSONOf(p), requestInfo(r))
 	writeJSON(w, http.StatusOK, permissionJSONOf(p))

@@ -82,10 +82,9 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, e)
 		return
 	}
+	now := s.stampLocked()
 	ro := &role{ID: newID("role"), Key: *in.Key, Name: strings.TrimSpace(*in.Name),
-		Description: derefStr(in.Description), Permissions: ids}
-	ro.CreatedAt = s.stampLocked()
-	ro.UpdatedAt = ro.CreatedAt
+		Description: derefStr(in.Description), Permissions: ids, CreatedAt: now, UpdatedAt: now}
 	s.roles[ro.ID] = ro
 	s.emitLocked("role.created", ro.ID, s.roleJSONLocked(ro), requestInfo(r))
 	writeJSON(w, http.StatusOK, s.roleJSONLocked(ro))

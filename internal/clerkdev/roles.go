@@ -144,10 +144,9 @@ func stableID[T any](prefix, key string, taken map[string]*T) string {
 
 // addPermissionLocked creates a permission with a stable id derived from its key.
 func (s *Server) addPermissionLocked(sp SeedPermission, typ string) *permission {
+	now := s.stampLocked()
 	p := &permission{ID: stableID("perm", sp.Key, s.permissions), Key: sp.Key, Name: sp.Name,
-		Description: sp.Description, Type: typ}
-	p.CreatedAt = s.stampLocked()
-	p.UpdatedAt = p.CreatedAt
+		Description: sp.Description, Type: typ, CreatedAt: now, UpdatedAt: now}
 	s.permissions[p.ID] = p
 	return p
 }
@@ -168,11 +167,9 @@ func (s *Server) defineRoleLocked(sr SeedRole) error {
 		r.UpdatedAt = s.stampLocked()
 		return nil
 	}
-	r := &role{ID: stableID("role", sr.Key, s.roles), Key: sr.Key, Name: sr.Name,
-		Description: sr.Description, Permissions: ids}
-	r.CreatedAt = s.stampLocked()
-	r.UpdatedAt = r.CreatedAt
-	s.roles[r.ID] = r
+	id, now := stableID("role", sr.Key, s.roles), s.stampLocked()
+	s.roles[id] = &role{ID: id, Key: sr.Key, Name: sr.Name, Description: sr.Description,
+		Permissions: ids, CreatedAt: now, UpdatedAt: now}
 	return nil
 }
 
