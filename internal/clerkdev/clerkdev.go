@@ -140,6 +140,8 @@ type Server struct {
 	orgs        map[string]*org
 	memberships map[string]*membership
 	invitations map[string]*invitation
+	roles       map[string]*role
+	permissions map[string]*permission
 	sessions    map[string]*session
 	clients     map[string]*client
 	devBrowsers map[string]string // dev browser token → client id
@@ -196,6 +198,8 @@ func New(cfg Config) (*Server, error) {
 		orgs:        map[string]*org{},
 		memberships: map[string]*membership{},
 		invitations: map[string]*invitation{},
+		roles:       map[string]*role{},
+		permissions: map[string]*permission{},
 		sessions:    map[string]*session{},
 		clients:     map[string]*client{},
 		devBrowsers: map[string]string{},

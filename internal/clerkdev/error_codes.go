@@ -157,3 +157,9 @@ func errAuthHeaderInvalid() *apiError {
 	return newAPIError(http.StatusUnauthorized, "authorization_header_format_invalid", "Invalid Authorization header format",
 		"Invalid Authorization header format. Must be 'Bearer <YOUR_API_KEY>'")
 }
+
+// errUnprocessable is a 422 with the emulator's own code, for refusals whose code
+// Clerk does not document (see role_routes.go and permission_routes.go).
+func errUnprocessable(code, long string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: code, Message: long, LongMessage: long}
+}

@@ -7,9 +7,11 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -88,6 +90,21 @@ func (e *testEnv) bapi(method, path string, body any) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// bapiOK sends a raw Backend API request, requires 200 and decodes the answer into out
+// (when not nil).
+func (e *testEnv) bapiOK(method, path string, body, out any) {
+	e.t.Helper()
+	status, b := e.bapi(method, path, body)
+	if status != http.StatusOK {
+		e.t.Fatalf("%s %s = %d %s", method, path, status, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			e.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
 }
 
 // verify checks a session token the way the app does.
@@ -220,4 +237,60 @@ func diffKeys(got, want []string) string {
 		return ""
 	}
 	return "missing " + strings.Join(missing, ",") + "; extra " + strings.Join(extra, ",")
+}
+
+// documentedExtras are the keys the emulator's objects have beyond Clerk's webhook
+// examples, as "<object>.<key>", each with where Clerk documents it.
+func documentedExtras() map[string]string {
+	const user = "Clerk's User schema (Backend API 2025-04-10, webhooks 2025-04-15)"
+	return map[string]string{
+		"user.locale":                                      user,
+		"user.deprovisioned":                               user,
+		"user.password_last_updated_at":                    user,
+		"user.bypass_client_trust":                         user,
+		"organization_invitation.inviter_id":               "OrganizationInvitation, required (Backend API 2025-04-10)",
+		"organization_invitation.public_inviter_data":      "OrganizationInvitation, required (Backend API 2025-04-10)",
+		"organization_invitation.public_organization_data": "OrganizationInvitationWithPublicOrganizationData (Backend API), OrganizationInvitationJSON (@clerk/backend)",
+		"role.is_creator_eligible":                         "Role, required (both specs); in role.created's example, not in role.updated's",
+	}
+}
+
+// keyDiffs compares got with Clerk's example want, recursively: every key of want must
+// be in got, and every key of got must be in want or be one of extras ("<object>.<key>",
+// object being the "object" value of the map that holds the key). Each element of an
+// array in got is compared with the first element of want's; a null in want matches
+// anything, and metadata (*_metadata) is data, not compared. The differences come
+// sorted, one per key.
+func keyDiffs(path string, got, want any, extras map[string]string) []string {
+	var out []string
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: %v, want an object", path, got)}
+		}
+		object, _ := g["object"].(string)
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok {
+				out = append(out, path+"."+k+": missing")
+				continue
+			}
+			if !strings.HasSuffix(k, "_metadata") {
+				out = append(out, keyDiffs(path+"."+k, gv, wv, extras)...)
+			}
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok && extras[object+"."+k] == "" {
+				out = append(out, path+"."+k+": not in Clerk's example")
+			}
+		}
+	case []any:
+		g, _ := got.([]any)
+		for i := 0; len(w) > 0 && i < len(g); i++ {
+			out = append(out, keyDiffs(fmt.Sprintf("%s[%d]", path, i), g[i], w[0], extras)...)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

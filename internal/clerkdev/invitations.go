@@ -7,36 +7,69 @@ import (
 	"strings"
 )
 
-// invitationJSON is Clerk's organization_invitation object (keys of the webhook examples;
-// user_id appears once accepted).
+// invitationJSON is Clerk's organization_invitation object: the keys of the webhook
+// examples, the inviter (inviter_id, public_inviter_data) of the Backend API's object and
+// the organization's public data; user_id appears once accepted.
 type invitationJSON struct {
-	Object          string          `json:"object"`
-	ID              string          `json:"id"`
-	EmailAddress    string          `json:"email_address"`
-	Role            string          `json:"role"`
-	RoleName        string          `json:"role_name"`
-	OrganizationID  string          `json:"organization_id"`
-	Status          string          `json:"status"`
-	PublicMetadata  json.RawMessage `json:"public_metadata"`
-	PrivateMetadata json.RawMessage `json:"private_metadata"`
-	URL             string          `json:"url"`
-	UserID          *string         `json:"user_id,omitempty"`
-	ExpiresAt       int64           `json:"expires_at"`
-	CreatedAt       int64           `json:"created_at"`
-	UpdatedAt       int64           `json:"updated_at"`
+	Object                 string                  `json:"object"`
+	ID                     string                  `json:"id"`
+	EmailAddress           string                  `json:"email_address"`
+	Role                   string                  `json:"role"`
+	RoleName               string                  `json:"role_name"`
+	OrganizationID         string                  `json:"organization_id"`
+	InviterID              *string                 `json:"inviter_id"`
+	PublicInviterData      *inviterDataJSON        `json:"public_inviter_data"`
+	PublicOrganizationData *publicOrganizationJSON `json:"public_organization_data"`
+	Status                 string                  `json:"status"`
+	PublicMetadata         json.RawMessage         `json:"public_metadata"`
+	PrivateMetadata        json.RawMessage         `json:"private_metadata"`
+	URL                    string                  `json:"url"`
+	UserID                 *string                 `json:"user_id,omitempty"`
+	ExpiresAt              int64                   `json:"expires_at"`
+	CreatedAt              int64                   `json:"created_at"`
+	UpdatedAt              int64                   `json:"updated_at"`
+}
+
+// inviterDataJSON is the public data of an invitation's inviter.
+type inviterDataJSON struct {
+	UserID     string  `json:"user_id"`
+	FirstName  *string `json:"first_name"`
+	LastName   *string `json:"last_name"`
+	ImageURL   string  `json:"image_url"`
+	HasImage   bool    `json:"has_image"`
+	Identifier string  `json:"identifier"`
+}
+
+// publicOrganizationJSON is the public data of an invitation's organization.
+type publicOrganizationJSON struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Slug     string `json:"slug"`
+	ImageURL string `json:"image_url"`
+	HasImage bool   `json:"has_image"`
 }
 
 // invitationJSONLocked is i's JSON; its url is the link of the invitation's email.
 func (s *Server) invitationJSONLocked(i *invitation) invitationJSON {
-	return invitationJSON{
+	out := invitationJSON{
 		Object: "organization_invitation", ID: i.ID, EmailAddress: i.Email,
-		Role: i.Role, RoleName: roleName(i.Role), OrganizationID: i.OrgID, Status: i.Status,
+		Role: i.Role, RoleName: s.roleNameLocked(i.Role), OrganizationID: i.OrgID,
+		InviterID: strPtr(i.InviterUserID), Status: i.Status,
 		PublicMetadata:  metaOrEmpty(i.PublicMetadata),
 		PrivateMetadata: metaOrEmpty(i.PrivateMetadata),
 		URL:             s.ticketLinkLocked(i),
 		UserID:          strPtr(i.UserID),
 		ExpiresAt:       i.ExpiresAt, CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
 	}
+	if u := s.users[i.InviterUserID]; u != nil {
+		out.PublicInviterData = &inviterDataJSON{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName,
+			ImageURL: s.imageURLLocked(u.ID), Identifier: u.primaryEmail()}
+	}
+	if o := s.orgs[i.OrgID]; o != nil {
+		out.PublicOrganizationData = &publicOrganizationJSON{ID: o.ID, Name: o.Name, Slug: o.Slug,
+			ImageURL: s.imageURLLocked(o.ID)}
+	}
+	return out
 }
 
 type invitationInput struct {
@@ -71,7 +104,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errParamInvalid("email_address", "email_address must be a valid email address."))
 		return
 	}
-	role, e := roleParam(in.Role)
+	role, e := s.roleParamLocked(in.Role)
 	if e != nil {
 		writeAPIError(w, e)
 		return

@@ -35,8 +35,8 @@ type membershipJSON struct {
 
 func (s *Server) membershipJSONLocked(m *membership) membershipJSON {
 	out := membershipJSON{
-		Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: roleName(m.Role),
-		Permissions:     RolePermissions(m.Role),
+		Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: s.roleNameLocked(m.Role),
+		Permissions:     s.rolePermissionsLocked(m.Role),
 		PublicMetadata:  metaOrEmpty(m.PublicMetadata),
 		PrivateMetadata: metaOrEmpty(m.PrivateMetadata),
 		PublicUserData:  publicUserDataJSON{UserID: m.UserID},
@@ -91,7 +91,7 @@ func (s *Server) createMembership(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errParamMissing("user_id"))
 		return
 	}
-	role, e := roleParam(in.Role)
+	role, e := s.roleParamLocked(in.Role)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -131,7 +131,7 @@ func (s *Server) updateMembership(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errNotFound("organization membership"))
 		return
 	}
-	role, e := roleParam(in.Role)
+	role, e := s.roleParamLocked(in.Role)
 	if e != nil {
 		writeAPIError(w, e)
 		return

@@ -60,7 +60,7 @@ func (s *Server) sendInvitationEmailLocked(i *invitation, o *org) {
 	s.sendEmailLocked(Email{
 		Template: "organization_invitation", To: i.Email, ObjectID: i.ID, Subject: subject, Links: []string{link},
 		Body: fmt.Sprintf("%s as %s.\n\nAccept the invitation:\n%s\n\nThe invitation expires on %s.",
-			subject, roleName(i.Role), link, expires),
+			subject, s.roleNameLocked(i.Role), link, expires),
 	})
 }
 

@@ -2,13 +2,14 @@ package clerkdev
 
 // Checks of request parameters that several Backend API routes share.
 
-// roleParam checks a required role parameter: Clerk takes only the key of a role of the
-// instance ("org:admin", "org:member"), not the short "admin" the seed file allows.
-func roleParam(role *string) (string, *apiError) {
+// roleParamLocked checks a required role parameter: Clerk takes only the key of a role
+// of the instance ("org:admin", a custom role's key), not the short "admin" the seed file
+// allows.
+func (s *Server) roleParamLocked(role *string) (string, *apiError) {
 	if role == nil || *role == "" {
 		return "", errParamMissing("role")
 	}
-	if RolePermissions(*role) == nil {
+	if s.roleByKeyLocked(*role) == nil {
 		return "", errRoleNotFound()
 	}
 	return *role, nil

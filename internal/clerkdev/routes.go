@@ -50,6 +50,7 @@ func (s *Server) routes() http.Handler {
 	s.bapi(mux, "GET /v1/jwt_templates", s.listJWTTemplates)
 	s.bapi(mux, "GET /v1/jwt_templates/{id}", s.getJWTTemplate)
 	s.bapi(mux, "GET /v1/clients/handshake_payload", s.handshakePayload)
+	s.roleRoutes(mux) // organization roles and permissions (role_routes.go)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, errNotFound("route "+r.Method+" "+r.URL.Path))
 	})

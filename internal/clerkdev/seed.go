@@ -14,6 +14,13 @@ const SeedPassword = "password"
 // Seed is the emulator's initial state. CLERKDEV_SEED names a JSON file of this shape:
 //
 //	{
+//	  "permissions": [
+//	    {"key": "org:invoices:read", "name": "Read invoices", "description": "View invoices."}
+//	  ],
+//	  "roles": [
+//	    {"key": "org:billing", "name": "Billing", "description": "Handles invoices.",
+//	     "permissions": ["org:sys_memberships:read", "org:invoices:read"]}
+//	  ],
 //	  "users": [
 //	    {"email": "alice@example.com", "first_name": "Alice", "last_name": "Admin", "password": "password"}
 //	  ],
@@ -29,17 +36,38 @@ const SeedPassword = "password"
 //	  ]
 //	}
 //
-// "id" may be given for users and organizations; otherwise a stable id is derived from
-// the email's local part or the slug (user_2alice000…, org_2acme000…). "password"
-// defaults to SeedPassword, "slug" to one derived from the name, and "role" accepts
-// "admin"/"member" or "org:admin"/"org:member". An organization's created_by is its first
-// admin in the list. "jwt_templates" is optional (see SeedJWTTemplate; the built-in seed has
-// none, like a new Clerk instance).
+// "permissions" adds custom permissions to the instance's (org:projects:read and
+// org:projects:manage, besides the system permissions org:sys_*); "roles" adds custom
+// roles, whose "permissions" name system or custom permission keys. A role keyed
+// org:admin or org:member redefines that default role. "id" may be given for users and
+// organizations; otherwise a stable id is derived from the email's local part or the
+// slug (user_2alice000…, org_2acme000…). "password" defaults to SeedPassword, "slug" to
+// one derived from the name, and "role" accepts a role key with or without "org:"
+// ("admin", "org:admin"). An organization's created_by is its first admin in the list.
+// "jwt_templates" is optional (see SeedJWTTemplate; the built-in seed has none, like a
+// new Clerk instance).
 type Seed struct {
+	Permissions   []SeedPermission   `json:"permissions,omitempty"`
+	Roles         []SeedRole         `json:"roles,omitempty"`
 	Users         []SeedUser         `json:"users"`
 	Organizations []SeedOrganization `json:"organizations"`
 	Memberships   []SeedMembership   `json:"memberships"`
 	JWTTemplates  []SeedJWTTemplate  `json:"jwt_templates,omitempty"`
+}
+
+// SeedPermission is a custom permission of the seed; Key is "org:<feature>:<action>".
+type SeedPermission struct {
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// SeedRole is a role of the seed; Permissions are permission keys.
+type SeedRole struct {
+	Key         string   `json:"key"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Permissions []string `json:"permissions"`
 }
 
 // SeedUser is a user of the seed.
@@ -65,7 +93,8 @@ type SeedMembership struct {
 	Role  string `json:"role"`
 }
 
-// DefaultSeed returns three users and two organizations, all with password "password":
+// DefaultSeed returns a custom role, org:viewer (reads members and projects, held by
+// nobody), three users and two organizations, all with password "password":
 //
 //	alice@example.com  Alice Admin  user_2alice000000000000000000000  admin of acme, member of globex
 //	bob@example.com    Bob Member   user_2bob00000000000000000000000  member of acme
@@ -74,6 +103,10 @@ type SeedMembership struct {
 //	Globex    slug globex  org_2globex00000000000000000000
 func DefaultSeed() Seed {
 	return Seed{
+		Roles: []SeedRole{
+			{Key: "org:viewer", Name: "Viewer", Description: "Reads the members and the projects.",
+				Permissions: []string{"org:sys_memberships:read", "org:projects:read"}},
+		},
 		Users: []SeedUser{
 			{Email: "alice@example.com", FirstName: "Alice", LastName: "Admin"},
 			{Email: "bob@example.com", FirstName: "Bob", LastName: "Member"},
@@ -124,6 +157,9 @@ func (s *Server) loadSeed(seed Seed) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seed = seed
+	if err := s.loadSeedRolesLocked(seed); err != nil {
+		return err
+	}
 	hashes := map[string][]byte{}
 	byEmail := map[string]*user{}
 	for _, su := range seed.Users {
@@ -157,6 +193,7 @@ func (s *Server) loadSeed(seed Seed) error {
 			FirstName: strPtr(su.FirstName), LastName: strPtr(su.LastName), PasswordHash: hashes[pw]}
 		u.CreatedAt = s.stampLocked()
 		u.UpdatedAt = u.CreatedAt
+		u.PasswordSetAt = ptrTo(u.CreatedAt)
 		s.users[id] = u
 		byEmail[strings.ToLower(email)] = u
 	}
@@ -180,7 +217,7 @@ func (s *Server) loadSeed(seed Seed) error {
 		bySlug[slug] = o
 	}
 	for _, sm := range seed.Memberships {
-		u, o, role := byEmail[strings.ToLower(sm.Email)], bySlug[sm.Slug], normalizeRole(sm.Role)
+		u, o, role := byEmail[strings.ToLower(sm.Email)], bySlug[sm.Slug], s.normalizeRoleLocked(sm.Role)
 		if u == nil || o == nil || role == "" {
 			return fmt.Errorf("clerkdev: seed membership %s in %s: unknown user, organization or role %q", sm.Email, sm.Slug, sm.Role)
 		}
@@ -199,13 +236,47 @@ func (s *Server) loadSeed(seed Seed) error {
 	return s.loadJWTTemplatesLocked(seed.JWTTemplates)
 }
 
-// DeliverSeed queues user.created, organization.created and organizationMembership.created
-// events for the seed objects that still exist, so an app started next to the emulator
-// learns them through its webhook endpoint.
+// loadSeedRolesLocked creates the instance's permissions and default roles, then the
+// seed's custom permissions and roles.
+func (s *Server) loadSeedRolesLocked(seed Seed) error {
+	if err := s.initRolesLocked(); err != nil {
+		return err
+	}
+	for _, sp := range seed.Permissions {
+		if e := checkPermissionKey(sp.Key); e != nil || sp.Name == "" || s.permissionByKeyLocked(sp.Key) != nil {
+			return fmt.Errorf("clerkdev: seed permission %q: missing name, invalid or duplicate key", sp.Key)
+		}
+		s.addPermissionLocked(sp, permissionCustom)
+	}
+	for _, sr := range seed.Roles {
+		if e := checkRoleKey(sr.Key); e != nil || sr.Name == "" {
+			return fmt.Errorf("clerkdev: seed role %q: missing name or invalid key", sr.Key)
+		}
+		if err := s.defineRoleLocked(sr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeliverSeed queues permission.created for the custom permissions, role.created for the
+// custom roles (the default roles exist on every instance), then user.created,
+// organization.created and organizationMembership.created for the seed objects that still
+// exist, so an app started next to the emulator learns them through its webhook endpoint.
 func (s *Server) DeliverSeed() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var none reqInfo
+	for _, p := range sortedByCreation(s.permissions, func(p *permission) int64 { return p.CreatedAt }) {
+		if p.Type == permissionCustom {
+			s.emitLocked("permission.created", p.ID, permissionJSONOf(p), none)
+		}
+	}
+	for _, r := range sortedByCreation(s.roles, func(r *role) int64 { return r.CreatedAt }) {
+		if !isDefaultRole(r.Key) {
+			s.emitLocked("role.created", r.ID, s.roleJSONLocked(r), none)
+		}
+	}
 	for _, su := range s.seed.Users {
 		if u := s.userByEmailLocked(su.Email); u != nil {
 			s.emitLocked("user.created", u.ID, s.userJSONLocked(u), none)

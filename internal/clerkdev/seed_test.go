@@ -34,6 +34,29 @@ func TestLoadSeed(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "custom roles and permissions",
+			json: `{"permissions":[{"key":"org:invoices:read","name":"Read invoices"}],
+				"roles":[{"key":"org:billing","name":"Billing","permissions":["org:sys_memberships:read","org:invoices:read"]},
+					{"key":"org:member","name":"Member","permissions":["org:sys_memberships:read"]}],
+				"users":[{"email":"bo@example.com"}],"organizations":[{"name":"Bee"}],
+				"memberships":[{"email":"bo@example.com","slug":"bee","role":"billing"}]}`,
+			check: func(t *testing.T, s *Server) {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if got := s.rolePermissionsLocked("org:billing"); len(got) != 2 || got[1] != "org:invoices:read" {
+					t.Errorf("org:billing permissions = %v", got)
+				}
+				if got := s.rolePermissionsLocked(RoleMember); len(got) != 1 {
+					t.Errorf("redefined org:member permissions = %v, want the seed's one", got)
+				}
+				if m := s.membershipLocked(seedID("org", "bee"), seedID("user", "bo")); m == nil || m.Role != "org:billing" {
+					t.Errorf("membership = %+v, want org:billing", m)
+				}
+			},
+		},
+		{name: "system permission in the seed", json: `{"permissions":[{"key":"org:sys_x:read","name":"X"}]}`, wantErr: "invalid or duplicate key"},
+		{name: "unknown permission in a role", json: `{"roles":[{"key":"org:x","name":"X","permissions":["org:nope:read"]}]}`, wantErr: "unknown permission"},
 		{name: "unknown field", json: `{"users":[{"mail":"x@example.com"}]}`, wantErr: "unknown field"},
 		{name: "unknown org in membership", json: `{"users":[{"email":"a@example.com"}],"memberships":[{"email":"a@example.com","slug":"none","role":"admin"}]}`, wantErr: "unknown user, organization or role"},
 	}

@@ -6,11 +6,18 @@ import (
 	"time"
 )
 
+// sessionActivityJSON is Clerk's session_activity object. The emulator does not locate
+// IP addresses, so city and country are empty.
 type sessionActivityJSON struct {
-	Object    string `json:"object"`
-	ID        string `json:"id"`
-	IsMobile  bool   `json:"is_mobile"`
-	IPAddress string `json:"ip_address,omitempty"`
+	Object         string `json:"object"`
+	ID             string `json:"id"`
+	DeviceType     string `json:"device_type"`
+	IsMobile       bool   `json:"is_mobile"`
+	BrowserName    string `json:"browser_name"`
+	BrowserVersion string `json:"browser_version"`
+	IPAddress      string `json:"ip_address"`
+	City           string `json:"city"`
+	Country        string `json:"country"`
 }
 
 // sessionJSON is Clerk's session object. Webhook events also carry the user.
@@ -39,7 +46,10 @@ func (s *Server) sessionJSONLocked(sess *session, withUser bool) sessionJSON {
 		UpdatedAt: sess.UpdatedAt, CreatedAt: sess.CreatedAt,
 	}
 	if sess.IP != "" {
-		out.LatestActivity = &sessionActivityJSON{Object: "session_activity", ID: "activity_" + sess.ID[len("sess_"):], IPAddress: sess.IP}
+		d := describeUserAgent(sess.UserAgent)
+		out.LatestActivity = &sessionActivityJSON{Object: "session_activity", ID: "activity_" + sess.ID[len("sess_"):],
+			DeviceType: d.DeviceType, IsMobile: d.IsMobile, BrowserName: d.BrowserName,
+			BrowserVersion: d.BrowserVersion, IPAddress: sess.IP}
 	}
 	if withUser {
 		if u := s.users[sess.UserID]; u != nil {

@@ -46,7 +46,7 @@ func (s *Server) shortcodeScopeLocked(sess *session) map[string]any {
 		if m := s.membershipLocked(o.ID, u.ID); m != nil {
 			scope["org"] = map[string]any{"id": o.ID, "name": o.Name, "slug": o.Slug,
 				"image_url": s.imageURLLocked(o.ID), "role": m.Role,
-				"membership_permissions": RolePermissions(m.Role), "public_metadata": metadataValue(o.PublicMetadata)}
+				"membership_permissions": s.rolePermissionsLocked(m.Role), "public_metadata": metadataValue(o.PublicMetadata)}
 			scope["org_membership"] = map[string]any{"public_metadata": metadataValue(m.PublicMetadata)}
 		}
 	}

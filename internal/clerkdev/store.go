@@ -22,6 +22,7 @@ type user struct {
 	LastName        *string
 	ExternalID      *string
 	PasswordHash    []byte
+	PasswordSetAt   *int64 // when the password was last set (ms), nil without one
 	PublicMetadata  json.RawMessage
 	PrivateMetadata json.RawMessage
 	UnsafeMetadata  json.RawMessage
@@ -119,6 +120,9 @@ func strPtr(s string) *string {
 	}
 	return &s
 }
+
+// ptrTo returns a pointer to a copy of v.
+func ptrTo[T any](v T) *T { return &v }
 
 func derefStr(p *string) string {
 	if p == nil {

@@ -1,105 +1,67 @@
 package clerkdev
 
 import (
-	"strconv"
+	"math/big"
+	"slices"
 	"strings"
 	"time"
 )
 
-// Roles of the emulated instance.
-const (
-	RoleAdmin  = "org:admin"
-	RoleMember = "org:member"
-)
-
-// allPermissions lists every organization permission of the instance, in a fixed order
-// that also fixes the order of `fea` and `o.per` in session tokens.
-func allPermissions() []string {
-	return []string{
-		"org:sys_profile:manage", "org:sys_profile:delete",
-		"org:sys_memberships:read", "org:sys_memberships:manage",
-		"org:sys_domains:read", "org:sys_domains:manage",
-		"org:projects:read", "org:projects:manage",
-	}
-}
-
-// RolePermissions returns the permissions of a role, nil for an unknown role.
-func RolePermissions(role string) []string {
-	switch role {
-	case RoleAdmin:
-		return allPermissions()
-	case RoleMember:
-		return []string{"org:sys_memberships:read", "org:projects:read", "org:projects:manage"}
-	}
-	return nil
-}
-
-func roleName(role string) string {
-	switch role {
-	case RoleAdmin:
-		return "Admin"
-	case RoleMember:
-		return "Member"
-	}
-	return role
-}
-
-// normalizeRole accepts "admin"/"member" and the "org:" forms; "" when unknown.
-func normalizeRole(role string) string {
-	if !strings.HasPrefix(role, "org:") {
-		role = "org:" + role
-	}
-	if RolePermissions(role) == nil {
-		return ""
-	}
-	return role
-}
-
-// encodePermissions encodes a role's permissions the way Clerk's v2 session token does and
-// clerk-sdk-go decodes them: `fea` lists the organization features ("o:<feature>"), `per`
-// the distinct permission names, and `fpm` one bit mask per feature, where bit j grants
-// the j-th name of `per` (see jwt.extractOrganizationPermissions).
+// encodePermissions encodes granted permissions the way Clerk's v2 session token does
+// (and clerk-sdk-go and @clerk/shared decode them). Only custom permissions are encoded:
+// Clerk leaves system permissions (org:sys_*) out of session tokens on purpose, so
+// has({permission: "org:sys_..."}) on a token is always false. `fea` lists the features
+// of the granted permissions ("o:<feature>"), `per` their distinct action names and `fpm`
+// one bit mask per feature of `fea`, where bit j (least significant first) grants the
+// j-th name of `per`. Features and names are sorted, as in Clerk's documented example:
+// dashboard:read, dashboard:manage and teams:read give fea "o:dashboard,o:teams", per
+// "manage,read" and fpm "3,2". All three are "" without custom permissions.
 func encodePermissions(granted []string) (fea, per, fpm string) {
 	var features, actions []string
-	featureIdx, actionIdx := map[string]int{}, map[string]int{}
-	for _, p := range allPermissions() {
-		parts := strings.SplitN(strings.TrimPrefix(p, "org:"), ":", 2)
-		if _, ok := featureIdx[parts[0]]; !ok {
-			featureIdx[parts[0]] = len(features)
-			features = append(features, parts[0])
-		}
-		if _, ok := actionIdx[parts[1]]; !ok {
-			actionIdx[parts[1]] = len(actions)
-			actions = append(actions, parts[1])
+	for _, p := range granted {
+		feature, action, ok := splitCustomPermission(p)
+		if ok {
+			features = append(features, feature)
+			actions = append(actions, action)
 		}
 	}
-	masks := make([]int, len(features))
+	slices.Sort(features)
+	slices.Sort(actions)
+	features, actions = slices.Compact(features), slices.Compact(actions)
+	masks := make([]big.Int, len(features)) // big: an instance may have more than 63 action names
 	for _, p := range granted {
-		parts := strings.SplitN(strings.TrimPrefix(p, "org:"), ":", 2)
-		if len(parts) != 2 {
-			continue
-		}
-		fi, ok1 := featureIdx[parts[0]]
-		ai, ok2 := actionIdx[parts[1]]
-		if ok1 && ok2 {
-			masks[fi] |= 1 << ai
+		if feature, action, ok := splitCustomPermission(p); ok {
+			fi, _ := slices.BinarySearch(features, feature)
+			ai, _ := slices.BinarySearch(actions, action)
+			masks[fi].SetBit(&masks[fi], ai, 1)
 		}
 	}
 	feaParts := make([]string, len(features))
 	fpmParts := make([]string, len(features))
 	for i, f := range features {
 		feaParts[i] = "o:" + f
-		fpmParts[i] = strconv.Itoa(masks[i])
+		fpmParts[i] = masks[i].String()
 	}
 	return strings.Join(feaParts, ","), strings.Join(actions, ","), strings.Join(fpmParts, ",")
+}
+
+// splitCustomPermission splits a custom permission "org:<feature>:<action>"; ok is false
+// for a system permission (org:sys_*) and for anything else.
+func splitCustomPermission(key string) (feature, action string, ok bool) {
+	rest, found := strings.CutPrefix(key, "org:")
+	if !found || strings.HasPrefix(rest, "sys_") {
+		return "", "", false
+	}
+	feature, action, ok = strings.Cut(rest, ":")
+	return feature, action, ok && feature != "" && action != ""
 }
 
 type orgClaims struct {
 	ID  string `json:"id"`
 	Slg string `json:"slg"`
 	Rol string `json:"rol"`
-	Per string `json:"per"`
-	Fpm string `json:"fpm"`
+	Per string `json:"per,omitempty"`
+	Fpm string `json:"fpm,omitempty"`
 }
 
 // sessionClaims are the claims of a v2 session token.
@@ -145,7 +107,7 @@ func (s *Server) mintLocked(sess *session, azp string, ttl time.Duration) (strin
 	}
 	if o := s.orgs[sess.ActiveOrgID]; o != nil {
 		if m := s.membershipLocked(o.ID, sess.UserID); m != nil {
-			fea, per, fpm := encodePermissions(RolePermissions(m.Role))
+			fea, per, fpm := encodePermissions(s.rolePermissionsLocked(m.Role))
 			claims.Fea = fea
 			claims.O = &orgClaims{ID: o.ID, Slg: o.Slug, Rol: strings.TrimPrefix(m.Role, "org:"), Per: per, Fpm: fpm}
 		}

@@ -10,105 +10,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-type verificationJSON struct {
-	Status   string `json:"status"`
-	Strategy string `json:"strategy"`
-	Attempts *int64 `json:"attempts"`
-	ExpireAt *int64 `json:"expire_at"`
-}
-
-type emailJSON struct {
-	ID           string           `json:"id"`
-	Object       string           `json:"object"`
-	EmailAddress string           `json:"email_address"`
-	Reserved     bool             `json:"reserved"`
-	Verification verificationJSON `json:"verification"`
-	LinkedTo     []any            `json:"linked_to"`
-	CreatedAt    int64            `json:"created_at"`
-	UpdatedAt    int64            `json:"updated_at"`
-}
-
-// userJSON is Clerk's user object; its keys are those of the user.created webhook example.
-type userJSON struct {
-	Object                        string          `json:"object"`
-	ID                            string          `json:"id"`
-	ExternalID                    *string         `json:"external_id"`
-	PrimaryEmailAddressID         *string         `json:"primary_email_address_id"`
-	PrimaryPhoneNumberID          *string         `json:"primary_phone_number_id"`
-	PrimaryWeb3WalletID           *string         `json:"primary_web3_wallet_id"`
-	Username                      *string         `json:"username"`
-	FirstName                     *string         `json:"first_name"`
-	LastName                      *string         `json:"last_name"`
-	ProfileImageURL               string          `json:"profile_image_url"`
-	ImageURL                      string          `json:"image_url"`
-	HasImage                      bool            `json:"has_image"`
-	PublicMetadata                json.RawMessage `json:"public_metadata"`
-	PrivateMetadata               json.RawMessage `json:"private_metadata"`
-	UnsafeMetadata                json.RawMessage `json:"unsafe_metadata"`
-	EmailAddresses                []emailJSON     `json:"email_addresses"`
-	PhoneNumbers                  []any           `json:"phone_numbers"`
-	Web3Wallets                   []any           `json:"web3_wallets"`
-	Passkeys                      []any           `json:"passkeys"`
-	PasswordEnabled               bool            `json:"password_enabled"`
-	TwoFactorEnabled              bool            `json:"two_factor_enabled"`
-	TOTPEnabled                   bool            `json:"totp_enabled"`
-	BackupCodeEnabled             bool            `json:"backup_code_enabled"`
-	MFAEnabledAt                  *int64          `json:"mfa_enabled_at"`
-	MFADisabledAt                 *int64          `json:"mfa_disabled_at"`
-	ExternalAccounts              []any           `json:"external_accounts"`
-	SAMLAccounts                  []any           `json:"saml_accounts"`
-	EnterpriseAccounts            []any           `json:"enterprise_accounts"`
-	LastSignInAt                  *int64          `json:"last_sign_in_at"`
-	Banned                        bool            `json:"banned"`
-	Locked                        bool            `json:"locked"`
-	LockoutExpiresInSeconds       *int64          `json:"lockout_expires_in_seconds"`
-	VerificationAttemptsRemaining *int64          `json:"verification_attempts_remaining"`
-	UpdatedAt                     int64           `json:"updated_at"`
-	CreatedAt                     int64           `json:"created_at"`
-	DeleteSelfEnabled             bool            `json:"delete_self_enabled"`
-	CreateOrganizationEnabled     bool            `json:"create_organization_enabled"`
-	CreateOrganizationsLimit      *int            `json:"create_organizations_limit"`
-	LastActiveAt                  *int64          `json:"last_active_at"`
-	LegalAcceptedAt               *int64          `json:"legal_accepted_at"`
-}
-
-func (s *Server) imageURLLocked(id string) string {
-	return s.baseURL + "/__clerkdev/img/" + id + ".svg"
-}
-
-func (s *Server) userJSONLocked(u *user) userJSON {
-	emails := make([]emailJSON, 0, len(u.Emails))
-	for _, e := range u.Emails {
-		emails = append(emails, emailJSON{
-			ID: e.ID, Object: "email_address", EmailAddress: e.Address,
-			Verification: verificationJSON{Status: "verified", Strategy: "admin"},
-			LinkedTo:     []any{}, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-		})
-	}
-	var primary *string
-	if len(u.Emails) > 0 {
-		primary = strPtr(u.Emails[0].ID)
-	}
-	img := s.imageURLLocked(u.ID)
-	return userJSON{
-		Object: "user", ID: u.ID, ExternalID: u.ExternalID,
-		PrimaryEmailAddressID: primary, Username: u.Username,
-		FirstName: u.FirstName, LastName: u.LastName,
-		ProfileImageURL: img, ImageURL: img,
-		PublicMetadata:  metaOrEmpty(u.PublicMetadata),
-		PrivateMetadata: metaOrEmpty(u.PrivateMetadata),
-		UnsafeMetadata:  metaOrEmpty(u.UnsafeMetadata),
-		EmailAddresses:  emails,
-		PhoneNumbers:    []any{}, Web3Wallets: []any{}, Passkeys: []any{},
-		PasswordEnabled:  len(u.PasswordHash) > 0,
-		ExternalAccounts: []any{}, SAMLAccounts: []any{}, EnterpriseAccounts: []any{},
-		LastSignInAt: u.LastSignInAt,
-		UpdatedAt:    u.UpdatedAt, CreatedAt: u.CreatedAt,
-		DeleteSelfEnabled: true, CreateOrganizationEnabled: true,
-		LastActiveAt: u.LastActiveAt,
-	}
-}
-
 func hashPassword(pw string) ([]byte, error) {
 	// MinCost: this is a development tool, and tests create users often.
 	return bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
@@ -169,6 +70,9 @@ func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) 
 	}
 	u.CreatedAt = s.stampLocked()
 	u.UpdatedAt = u.CreatedAt
+	if u.PasswordHash != nil {
+		u.PasswordSetAt = ptrTo(u.CreatedAt)
+	}
 	s.users[u.ID] = u
 	s.emitLocked("user.created", u.ID, s.userJSONLocked(u), src)
 	return u, nil
@@ -311,6 +215,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		u.PasswordHash = h
+		u.PasswordSetAt = ptrTo(s.now().UnixMilli())
 	}
 	if in.FirstName != nil {
 		u.FirstName = strPtr(*in.FirstName)
