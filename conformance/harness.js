@@ -23,6 +23,10 @@ export function emulatorOnly(reason) {
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const binary = process.env.CLERKDEV_BIN || join(repoRoot, 'bin', 'clerkdev');
 
+// The app the checks stand for: requests to it are what authenticateRequest
+// reads, and the emulator may send the browser back to it.
+export const appUrl = 'http://localhost:3000/dashboard';
+
 // How long a check waits for a webhook: real Clerk delivers through Svix.
 export const deliveryTimeout = againstClerk ? 60_000 : 5_000;
 
@@ -52,12 +56,23 @@ export async function start() {
     async stop() {
       if (againstClerk) {
         for (const fn of cleanups.reverse()) await fn().catch(() => {});
-        if (instance.createdTemplateId) await clerk.jwtTemplates.delete(instance.createdTemplateId).catch(() => {});
+        if (env.createdTemplateId) await clerk.jwtTemplates.delete(env.createdTemplateId).catch(() => {});
       }
       await instance.stop?.();
       receiver.server.close();
       receiver.server.closeAllConnections();
     },
+  };
+  // A new user (email and password) or organization, deleted at stop().
+  env.newUser = async (label, params = {}) => {
+    const user = await clerk.users.createUser({ emailAddress: [uniqueEmail(label)], password: strongPassword(), ...params });
+    env.cleanup(() => clerk.users.deleteUser(user.id));
+    return user;
+  };
+  env.newOrg = async (label, createdBy) => {
+    const org = await clerk.organizations.createOrganization({ name: `Conformance ${label}`, slug: uniqueSlug(label), createdBy });
+    env.cleanup(() => clerk.organizations.deleteOrganization(org.id));
+    return org;
   };
   if (againstClerk) await ensureJwtTemplate(env);
   return env;
@@ -66,8 +81,10 @@ export async function start() {
 // The client, with Backend API errors that say what failed: the SDK's own
 // message is only the HTTP status text ("Unprocessable Entity").
 function explainErrors(clerk) {
+  const explained = new WeakSet();
   const explain = (err) => {
-    if (isClerkAPIResponseError(err) && Object.keys(err).length) {
+    if (isClerkAPIResponseError(err) && !explained.has(err)) {
+      explained.add(err);
       const e = err.errors[0];
       err.message = `${err.message} (${err.status} ${e?.code}: ${e?.longMessage || e?.message})`;
       // Reported as the message and the suite's own frames: the other fields
@@ -103,6 +120,8 @@ async function startEmulator(receiver) {
     throw new Error(`no emulator binary at ${binary}: run \`make conformance\` (or go build -o bin/clerkdev ./cmd/clerkdev)`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'clerkdev-conformance-'));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   const secretKey = `sk_test_conformance_${randomBytes(8).toString('hex')}`;
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
   const run = (s) => {
@@ -114,6 +133,7 @@ async function startEmulator(receiver) {
       CLERKDEV_WEBHOOK_URL: receiver.url,
       CLERKDEV_WEBHOOK_SECRET: webhookSecret,
       CLERKDEV_SEED: seedPath,
+      CLERKDEV_ALLOWED_REDIRECT_ORIGINS: new URL(appUrl).origin,
     });
   };
   let emu, seedRefused = null;
@@ -126,7 +146,8 @@ async function startEmulator(receiver) {
       return run(baseSeed);
     });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(); // the emulator has read the seed by the time it listens
+    process.off('exit', removeDir);
   }
   return {
     mode: 'emulator',
@@ -140,12 +161,20 @@ async function startEmulator(receiver) {
   };
 }
 
+// The emulators this process started: never left behind, even when the test
+// process ends on a crash or a signal (Ctrl-C, the runner's timeout).
+const children = new Set();
+process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => { children.forEach((c) => c.kill('SIGTERM')); process.exit(1); });
+}
+
 function spawnEmulator(settings) {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, [], { env: { ...process.env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
     let out = '', errOut = '', ready = false;
     const kill = () => child.kill('SIGTERM');
-    process.on('exit', kill); // never leave an emulator behind, even on a crash
     const timer = setTimeout(() => fail(new Error('the emulator printed no banner within 15 s')), 15_000);
     const fail = (err) => { clearTimeout(timer); kill(); reject(err); };
     child.stderr.on('data', (b) => { errOut += b; });
@@ -161,14 +190,13 @@ function spawnEmulator(settings) {
         baseUrl,
         publishableKey,
         async stop() {
-          process.off('exit', kill);
           if (child.exitCode === null) { kill(); await exited; }
         },
       });
     });
     child.once('error', fail);
     child.once('exit', (code) => {
-      process.off('exit', kill);
+      children.delete(child);
       if (!ready) fail(new Error(`the emulator exited (${code}) before it listened:\n${errOut}`));
     });
   });
@@ -197,12 +225,16 @@ async function clerkInstance(receiver) {
   };
 }
 
-// The JWT template of seed.js: created for the run when the instance lacks it.
+// The JWT template of seed.js: created for the run when the instance lacks
+// it. Should that fail, only the template's check fails (and says why).
 async function ensureJwtTemplate(env) {
-  const { data } = await env.clerk.jwtTemplates.list({ limit: 100 });
-  if (data.some((t) => t.name === JWT_TEMPLATE.name)) return;
-  const t = await env.clerk.jwtTemplates.create(JWT_TEMPLATE);
-  env.createdTemplateId = t.id;
+  try {
+    const { data } = await env.clerk.jwtTemplates.list({ limit: 100 });
+    if (data.some((t) => t.name === JWT_TEMPLATE.name)) return;
+    env.createdTemplateId = (await env.clerk.jwtTemplates.create(JWT_TEMPLATE)).id;
+  } catch (err) {
+    env.templateError = `could not create the JWT template ${JWT_TEMPLATE.name}: ${err.message}`;
+  }
 }
 
 // The Frontend API host a publishable key names: pk_test_ + base64("host$").
@@ -262,13 +294,26 @@ export async function waitFor(fn, { timeout = deliveryTimeout, what = 'the condi
   }
 }
 
-// The deliveries of event type whose data.id is id.
-export function deliveriesOf(env, type, id) {
-  return env.deliveries.filter((d) => d.event?.type === type && (id === undefined || d.event.data?.id === id));
+// The first delivery of event type whose data.id is match, or whose data
+// match(data) accepts.
+export function waitForDelivery(env, type, match) {
+  const ok = typeof match === 'function' ? match : (data) => data?.id === match;
+  const what = `a ${type} delivery${typeof match === 'function' ? '' : ` for ${match}`}`;
+  return waitFor(() => env.deliveries.find((d) => d.event?.type === type && ok(d.event.data)), { what });
 }
 
-export function waitForDelivery(env, type, id) {
-  return waitFor(() => deliveriesOf(env, type, id)[0], { what: `${type} for ${id}` });
+// Emulator-only: signs in on the emulator's hosted page as a browser would,
+// and returns its dev browser and the page's answer (a 303 to redirectUrl).
+export async function hostedSignIn(env, { email, password, redirectUrl = '' }) {
+  const query = redirectUrl ? `?redirect_url=${encodeURIComponent(redirectUrl)}` : '';
+  const page = await (await fetch(`${env.frontendApiUrl}/sign-in${query}`)).text();
+  const devBrowser = page.match(/name="__clerk_db_jwt" value="([^"]+)"/)?.[1];
+  if (!devBrowser) throw new Error('the sign-in page names no dev browser (__clerk_db_jwt)');
+  const response = await fetch(`${env.frontendApiUrl}/sign-in`, {
+    method: 'POST', redirect: 'manual',
+    body: new URLSearchParams({ identifier: email, password, __clerk_db_jwt: devBrowser, redirect_url: redirectUrl }),
+  });
+  return { devBrowser, response };
 }
 
 // Awaits a Backend API call that must fail, and returns its ClerkAPIResponseError.
@@ -281,6 +326,3 @@ export async function apiError(promise) {
   }
   throw new Error('the call succeeded; an API error was expected');
 }
-
-// Seconds since the epoch, as JWT claims count.
-export const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -23,18 +23,14 @@ test('a too-short password: form_password_length_too_short', async () => {
 });
 
 test('a taken email address: form_identifier_exists', async () => {
-  const email = uniqueEmail('taken');
-  const user = await clerk.users.createUser({ emailAddress: [email], password: strongPassword() });
-  env.cleanup(() => clerk.users.deleteUser(user.id));
-  const err = await apiError(clerk.users.createUser({ emailAddress: [email], password: strongPassword() }));
+  const user = await env.newUser('taken');
+  const err = await apiError(clerk.users.createUser({ emailAddress: [user.emailAddresses[0].emailAddress], password: strongPassword() }));
   assertError(err, 422, 'form_identifier_exists', 'email_address');
 });
 
 test('a taken organization slug: form_identifier_exists', async () => {
-  const slug = uniqueSlug('taken');
-  const org = await clerk.organizations.createOrganization({ name: 'Conformance taken', slug });
-  env.cleanup(() => clerk.organizations.deleteOrganization(org.id));
-  const err = await apiError(clerk.organizations.createOrganization({ name: 'Conformance again', slug }));
+  const org = await env.newOrg('taken');
+  const err = await apiError(clerk.organizations.createOrganization({ name: 'Conformance again', slug: org.slug }));
   assertError(err, 422, 'form_identifier_exists', 'slug');
 });
 
@@ -50,10 +46,8 @@ test('not found: resource_not_found', async () => {
 });
 
 test('a second membership: already_a_member_in_organization', async () => {
-  const user = await clerk.users.createUser({ emailAddress: [uniqueEmail('twice')], password: strongPassword() });
-  env.cleanup(() => clerk.users.deleteUser(user.id));
-  const org = await clerk.organizations.createOrganization({ name: 'Conformance twice', slug: uniqueSlug('twice'), createdBy: user.id });
-  env.cleanup(() => clerk.organizations.deleteOrganization(org.id));
+  const user = await env.newUser('twice');
+  const org = await env.newOrg('twice', user.id);
   const err = await apiError(clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: user.id, role: 'org:member' }));
   assertError(err, 422, 'already_a_member_in_organization');
 });

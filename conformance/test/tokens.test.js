@@ -6,21 +6,14 @@ import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { verifyToken } from '@clerk/backend';
 import { decodeJwt } from '@clerk/backend/jwt';
-import {
-  start, emulatorOnly, frontendApiHost, uniqueEmail, uniqueSlug, strongPassword,
-} from '../harness.js';
+import { start, appUrl, emulatorOnly, frontendApiHost, hostedSignIn, strongPassword } from '../harness.js';
 import { CUSTOM_PERMISSION, CUSTOM_ROLE, JWT_TEMPLATE } from '../seed.js';
 
 const env = await start();
 after(() => env.stop());
 const { clerk } = env;
-const appUrl = 'http://localhost:3000/dashboard';
 
-async function newUser(label) {
-  const user = await clerk.users.createUser({ emailAddress: [uniqueEmail(label)], password: strongPassword() });
-  env.cleanup(() => clerk.users.deleteUser(user.id));
-  return user;
-}
+const { newUser } = env;
 
 // A session of a new user and a fresh token of it.
 async function signedIn(label, sessionParams = {}) {
@@ -31,6 +24,14 @@ async function signedIn(label, sessionParams = {}) {
 }
 
 const jwks = () => ({ secretKey: env.secretKey, apiUrl: env.apiUrl });
+// The PEM public key of the JWKS key that signed jwt (Clerk shows it in the
+// Dashboard as the "PEM public key", CLERK_JWT_KEY).
+async function pemOf(jwt) {
+  const { kid } = decodeJwt(jwt).header;
+  const jwk = (await clerk.jwks.getJwks()).keys.find((k) => k.kid === kid);
+  assert.ok(jwk, `the JWKS has the token's kid ${kid}`);
+  return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+}
 const bearer = (jwt) => new Request(appUrl, { headers: { Authorization: `Bearer ${jwt}` } });
 const sleepUntil = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
 
@@ -46,11 +47,7 @@ describe('verifyToken', () => {
 
   test('with jwtKey (the PEM of the JWKS key), no network', async () => {
     const { user, jwt } = await signedIn('pem');
-    const { kid } = decodeJwt(jwt).header;
-    const jwk = (await clerk.jwks.getJwks()).keys.find((k) => k.kid === kid);
-    assert.ok(jwk, `the JWKS has the token's kid ${kid}`);
-    const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-    assert.equal((await verifyToken(jwt, { jwtKey: pem })).sub, user.id);
+    assert.equal((await verifyToken(jwt, { jwtKey: await pemOf(jwt) })).sub, user.id);
   });
 
   test('an expired token is refused, unless the clock skew covers it', async () => {
@@ -118,12 +115,45 @@ describe('authenticateRequest', () => {
 
   test('with jwtKey instead of the JWKS', async () => {
     const { user, jwt } = await signedIn('jwtkey');
-    const { kid } = decodeJwt(jwt).header;
-    const jwk = (await clerk.jwks.getJwks()).keys.find((k) => k.kid === kid);
-    const jwtKey = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-    const state = await clerk.authenticateRequest(bearer(jwt), { jwtKey });
+    const state = await clerk.authenticateRequest(bearer(jwt), { jwtKey: await pemOf(jwt) });
     assert.equal(state.toAuth().userId, user.id);
   });
+});
+
+// A browser's first visits to a development instance, as the SDK drives them:
+// the hosted sign-in sends it back with its dev browser, the SDK answers with
+// a handshake redirect to the Frontend API, and the handshake it brings back
+// signs the request in and sets the session cookies.
+test('the development handshake signs in through authenticateRequest', { skip: emulatorOnly('signs in through the emulator\'s hosted page; on Clerk that is ClerkJS in a browser') }, async () => {
+  const password = strongPassword();
+  const user = await newUser('handshake', { password });
+  const navigate = (url, cookie = '') => new Request(url, { headers: { 'sec-fetch-dest': 'document', accept: 'text/html', cookie } });
+
+  const email = user.emailAddresses[0].emailAddress;
+  const { devBrowser, response: signIn } = await hostedSignIn(env, { email, password, redirectUrl: appUrl });
+  assert.equal(signIn.status, 303);
+  const back = signIn.headers.get('location');
+  assert.equal(new URL(back).origin, new URL(appUrl).origin);
+
+  // The SDK puts https:// before the publishable key's host; the emulator
+  // serves http, which proxyUrl names.
+  const options = { proxyUrl: env.frontendApiUrl };
+  const sync = await clerk.authenticateRequest(navigate(back), options);
+  assert.equal(sync.status, 'handshake', sync.reason);
+  const toFapi = sync.headers.get('location');
+  assert.equal(new URL(toFapi).origin, env.frontendApiUrl);
+
+  const handshake = await fetch(toFapi, { redirect: 'manual' });
+  assert.ok([302, 303, 307].includes(handshake.status), `handshake answered ${handshake.status}`);
+  const landed = await clerk.authenticateRequest(navigate(handshake.headers.get('location'), `__clerk_db_jwt=${devBrowser}`), options);
+  assert.equal(landed.isSignedIn, true, `${landed.status} ${landed.reason} ${landed.message}`);
+  assert.equal(landed.toAuth().userId, user.id);
+
+  // The cookies it set sign the next request in.
+  const cookies = landed.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => !c.endsWith('='));
+  const next = await clerk.authenticateRequest(navigate(appUrl, cookies.join('; ')), options);
+  assert.equal(next.isSignedIn, true, `${next.status} ${next.reason} ${next.message}`);
+  assert.equal(next.toAuth().userId, user.id);
 });
 
 // Clerk's Backend API cannot choose a session's active organization (only the
@@ -133,7 +163,7 @@ describe('organization claims and auth.has()', () => {
 
   async function orgSession(label, role) {
     const owner = await newUser(`${label}-owner`);
-    const org = await clerk.organizations.createOrganization({ name: `Conformance ${label}`, slug: uniqueSlug(label), createdBy: owner.id });
+    const org = await env.newOrg(label, owner.id);
     let user = owner;
     if (role !== 'org:admin') {
       user = await newUser(label);
@@ -175,8 +205,9 @@ describe('organization claims and auth.has()', () => {
 });
 
 describe('JWT templates', () => {
-  test(`getToken(sessionId, '${JWT_TEMPLATE.name}') signs the template's claims and lifetime`, async () => {
+  test(`getToken(sessionId, '${JWT_TEMPLATE.name}') signs the template's claims and lifetime`, async (t) => {
     const { user, session } = await signedIn('template');
+    if (env.templateError) t.diagnostic(env.templateError);
     const { jwt } = await clerk.sessions.getToken(session.id, JWT_TEMPLATE.name);
     const claims = await verifyToken(jwt, jwks());
     assert.equal(claims.sub, user.id);

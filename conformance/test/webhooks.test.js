@@ -8,12 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Webhook } from 'svix';
 import { verifyWebhook } from '@clerk/backend/webhooks';
 import {
-  start, emulatorOnly, waitFor, waitForDelivery, uniqueEmail, uniqueSlug, strongPassword,
+  start, emulatorOnly, hostedSignIn, waitForDelivery, uniqueEmail, uniqueSlug, strongPassword,
 } from '../harness.js';
 
 const env = await start();
 after(() => env.stop());
-const { clerk } = env;
+const { clerk, newUser } = env;
 const skip = env.webhookSecret ? false
   : 'against Clerk, webhooks need CONFORMANCE_WEBHOOK_PORT and CLERK_WEBHOOK_SIGNING_SECRET (see README.md)';
 
@@ -25,16 +25,6 @@ const examples = Object.fromEntries(readdirSync(fixtures)
   .filter((e) => e.object === 'event' && typeof e.type === 'string')
   .map((e) => [e.type, e]));
 
-// The first delivery of type whose data matches.
-function delivered(type, match) {
-  return waitFor(() => env.deliveries.find((d) => d.event?.type === type && match(d.event.data)), { what: type });
-}
-
-async function newUser(label) {
-  const user = await clerk.users.createUser({ emailAddress: [uniqueEmail(label)], password: strongPassword() });
-  env.cleanup(() => clerk.users.deleteUser(user.id));
-  return user;
-}
 
 describe('deliveries of each event', { skip }, () => {
   test('user.created, user.updated, user.deleted', async () => {
@@ -53,7 +43,7 @@ describe('deliveries of each event', { skip }, () => {
     const member = await newUser('wh-member');
     const org = await clerk.organizations.createOrganization({ name: 'Conformance hooks', slug: uniqueSlug('wh'), createdBy: admin.id });
     await waitForDelivery(env, 'organization.created', org.id);
-    await delivered('organizationMembership.created', (d) => d.organization?.id === org.id && d.public_user_data?.user_id === admin.id);
+    await waitForDelivery(env, 'organizationMembership.created', (d) => d.organization?.id === org.id && d.public_user_data?.user_id === admin.id);
 
     const m = await clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: member.id, role: 'org:member' });
     await waitForDelivery(env, 'organizationMembership.created', m.id);
@@ -71,8 +61,7 @@ describe('deliveries of each event', { skip }, () => {
 
   test('organizationInvitation.created, organizationInvitation.revoked', async () => {
     const admin = await newUser('wh-inviter');
-    const org = await clerk.organizations.createOrganization({ name: 'Conformance invites', slug: uniqueSlug('wh-inv'), createdBy: admin.id });
-    env.cleanup(() => clerk.organizations.deleteOrganization(org.id));
+    const org = await env.newOrg('wh-inv', admin.id);
     const inv = await clerk.organizations.createOrganizationInvitation({
       organizationId: org.id, emailAddress: uniqueEmail('wh-invitee'), role: 'org:member', inviterUserId: admin.id,
     });
@@ -94,16 +83,11 @@ describe('deliveries of each event', { skip }, () => {
 
   test('session.ended when the user signs out', { skip: emulatorOnly('signs in and out through the emulator\'s hosted pages; on Clerk that is ClerkJS in a browser') }, async () => {
     const password = strongPassword();
-    const email = uniqueEmail('wh-signout');
-    const user = await clerk.users.createUser({ emailAddress: [email], password });
-    const page = await (await fetch(`${env.frontendApiUrl}/sign-in`)).text();
-    const devBrowser = page.match(/name="__clerk_db_jwt" value="([^"]+)"/)?.[1];
-    assert.ok(devBrowser, 'the sign-in page names its dev browser');
-    const form = (fields) => ({ method: 'POST', redirect: 'manual', body: new URLSearchParams({ __clerk_db_jwt: devBrowser, ...fields }) });
-    const signIn = await fetch(`${env.frontendApiUrl}/sign-in`, form({ identifier: email, password }));
-    assert.equal(signIn.status, 200);
-    const created = await delivered('session.created', (d) => d.user_id === user.id);
-    const signOut = await fetch(`${env.frontendApiUrl}/sign-out`, form({}));
+    const user = await newUser('wh-signout', { password });
+    const { devBrowser, response } = await hostedSignIn(env, { email: user.emailAddresses[0].emailAddress, password });
+    assert.equal(response.status, 200);
+    const created = await waitForDelivery(env, 'session.created', (d) => d.user_id === user.id);
+    const signOut = await fetch(`${env.frontendApiUrl}/sign-out`, { method: 'POST', body: new URLSearchParams({ __clerk_db_jwt: devBrowser }) });
     assert.equal(signOut.status, 200);
     const ended = await waitForDelivery(env, 'session.ended', created.event.data.id);
     assert.equal(ended.event.data.status, 'ended');
@@ -118,7 +102,7 @@ describe('deliveries of each event', { skip }, () => {
     await waitForDelivery(env, 'permission.updated', perm.id);
 
     const role = await clerk.organizationRoles.createOrganizationRole({
-      name: 'Conformance runner', key: `org:${uniqueSlug('runner').replaceAll('-', '_')}`, description: 'Made by the conformance suite', permissions: [key],
+      name: 'Conformance runner', key: `org:${uniqueSlug('runner').replaceAll('-', '_')}`, description: 'Made by the conformance suite', permissions: [perm.id],
     });
     env.cleanup(() => clerk.organizationRoles.deleteOrganizationRole(role.id));
     const roleCreated = await waitForDelivery(env, 'role.created', role.id);
@@ -161,13 +145,14 @@ describe('every captured delivery', { skip }, () => {
 
   test('a tampered body is refused', () => {
     const d = env.deliveries[0];
+    assert.ok(d, 'no delivery was captured');
     assert.throws(() => new Webhook(env.webhookSecret).verify(d.body.replace('"data"', '"data" '), svixHeaders(d)));
   });
 
   test('has the keys of Clerk\'s published example of its type', async (t) => {
     const types = [...new Set(env.deliveries.map((d) => d.event.type))].sort();
     for (const type of types) {
-      await t.test(type, (tt) => {
+      await t.test(`${type}: the keys of Clerk's example`, (tt) => {
         const example = examples[type];
         if (!example) return tt.skip('Clerk publishes no example of this type');
         const extra = new Set();
