@@ -55,7 +55,7 @@ conformance: ## Check the Clerk emulator with Clerk's JS SDK (@clerk/backend, sv
 	$(GO) build -o bin/clerkdev ./cmd/clerkdev
 	@cd conformance && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 		echo "npm ci (conformance/)"; npm ci --no-audit --no-fund --loglevel=error; fi
-	cd conformance && CLERKDEV_BIN=$(CURDIR)/bin/clerkdev node --test --test-concurrency=1 --test-timeout=300000 --test-reporter=spec test/
+	cd conformance && CLERKDEV_BIN=$(CURDIR)/bin/clerkdev npm test --silent
 
 e2e: ## Run only the browser end-to-end tests
 	$(GO) test -race -count=1 -timeout 10m ./e2e/...
