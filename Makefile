@@ -3,10 +3,10 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: bench-scale soak fuzz help run test e2e generate templ css lint fmt migrate bench dev clean-db rename docker
+.PHONY: bench-scale soak fuzz help run test conformance e2e generate templ css lint fmt migrate bench dev clean-db rename docker
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## Run the whole product: local Postgres + Clerk emulator + app on :8080
 	$(GO) run ./cmd/dev
@@ -45,6 +45,17 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 30s) each
 		echo "fuzz $$name ($$pkg, $$fuzztime)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $$fuzztime -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; \
 	done
+
+# The emulator held to Clerk's own JS SDK (conformance/README.md): a fresh
+# emulator per test file, or the real Clerk development instance named by
+# CLERK_SECRET_KEY. Needs Node >= 20.9 and npm; `make test` needs neither.
+conformance: ## Check the Clerk emulator with Clerk's JS SDK (@clerk/backend, svix); needs Node >= 20.9
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); if (a < 20 || (a === 20 && b < 9)) { console.error("make conformance: Node " + process.version + " is too old; @clerk/backend 3.25.0 needs >= 20.9"); process.exit(1) }' \
+		|| { command -v node >/dev/null || echo "make conformance: needs Node >= 20.9 and npm"; exit 1; }
+	$(GO) build -o bin/clerkdev ./cmd/clerkdev
+	@cd conformance && if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		echo "npm ci (conformance/)"; npm ci --no-audit --no-fund --loglevel=error; fi
+	cd conformance && CLERKDEV_BIN=$(CURDIR)/bin/clerkdev npm test --silent
 
 e2e: ## Run only the browser end-to-end tests
 	$(GO) test -race -count=1 -timeout 10m ./e2e/...
