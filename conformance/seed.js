@@ -28,10 +28,10 @@ export const seed = {
   users: [{ email: 'seed-admin@example.com', first_name: 'Seed', last_name: 'Admin' }],
   organizations: [{ name: 'Seed Org', slug: 'seed-org' }],
   memberships: [{ email: 'seed-admin@example.com', slug: 'seed-org', role: 'org:admin' }],
-  permissions: [
-    { key: 'org:projects:read', name: 'Read projects', description: 'See the projects' },
-    { key: 'org:projects:manage', name: 'Manage projects', description: 'Create, edit and delete projects' },
-  ],
+  // The emulator's instance has the app's custom permissions, org:projects:read
+  // and org:projects:manage, already; a Clerk instance needs them created in its
+  // Dashboard (see README.md).
+  permissions: [],
   roles: [
     { key: 'org:admin', name: 'Admin', permissions: [...SYSTEM, 'org:projects:read', 'org:projects:manage'] },
     { key: 'org:member', name: 'Member', permissions: ['org:sys_memberships:read', 'org:projects:read', 'org:projects:manage'] },

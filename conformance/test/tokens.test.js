@@ -53,7 +53,8 @@ describe('verifyToken', () => {
   test('an expired token is refused, unless the clock skew covers it', async () => {
     const user = await newUser('expired');
     const session = await clerk.sessions.createSession({ userId: user.id });
-    const { jwt } = await clerk.sessions.getToken(session.id, undefined, 1);
+    // 30 s is the shortest lifetime Clerk allows (expires_in_seconds).
+    const { jwt } = await clerk.sessions.getToken(session.id, undefined, 30);
     const { exp } = decodeJwt(jwt).payload;
     await sleepUntil(exp * 1000 + 200);
     await assert.rejects(verifyToken(jwt, { ...jwks(), clockSkewInMs: 0 }), (err) => err.reason === 'token-expired');

@@ -333,3 +333,21 @@ func TestStats(t *testing.T) {
 		t.Errorf("after ResetStats: %v, want empty", got)
 	}
 }
+
+// A user's organization invitations are those sent to their addresses, each with
+// the organization's public data, as Clerk answers GET /v1/users/{id}/organization_invitations.
+func TestUserOrganizationInvitations(t *testing.T) {
+	e := newEnv(t, Config{})
+	carol := seedID("user", "carol")
+	e.bapiOK(http.MethodPost, "/v1/organizations/acme/invitations",
+		map[string]string{"email_address": "carol@example.com", "role": RoleMember}, nil)
+	e.bapiOK(http.MethodPost, "/v1/organizations/acme/invitations",
+		map[string]string{"email_address": "someone@example.com", "role": RoleMember}, nil)
+	var got listJSON[invitationJSON]
+	e.bapiOK(http.MethodGet, "/v1/users/"+carol+"/organization_invitations", nil, &got)
+	if got.TotalCount != 1 || got.Data[0].EmailAddress != "carol@example.com" ||
+		got.Data[0].PublicOrganizationData == nil || got.Data[0].PublicOrganizationData.Slug != "acme" {
+		t.Fatalf("carol's invitations = %+v, want the one to her address, with acme's public data", got)
+	}
+	e.wantBAPIError(http.MethodGet, "/v1/users/user_nobody/organization_invitations", nil, http.StatusNotFound, "resource_not_found")
+}

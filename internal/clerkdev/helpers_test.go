@@ -248,6 +248,7 @@ func documentedExtras() map[string]string {
 		"user.deprovisioned":                               user,
 		"user.password_last_updated_at":                    user,
 		"user.bypass_client_trust":                         user,
+		"user.timezone":                                    "UserJSON, required (@clerk/backend 3.25.0)",
 		"organization_invitation.inviter_id":               "OrganizationInvitation, required (Backend API 2025-04-10)",
 		"organization_invitation.public_inviter_data":      "OrganizationInvitation, required (Backend API 2025-04-10)",
 		"organization_invitation.public_organization_data": "OrganizationInvitationWithPublicOrganizationData (Backend API), OrganizationInvitationJSON (@clerk/backend)",

@@ -224,6 +224,19 @@ func (s *Server) listInstanceInvitations(w http.ResponseWriter, r *http.Request)
 	s.listInvitationsLocked(w, r, func(*invitation) bool { return true })
 }
 
+// listUserInvitations answers GET /v1/users/{id}/organization_invitations: the
+// organization invitations sent to the user's email addresses.
+func (s *Server) listUserInvitations(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[r.PathValue("id")]
+	if u == nil {
+		writeAPIError(w, errUserNotFound(r.PathValue("id")))
+		return
+	}
+	s.listInvitationsLocked(w, r, func(i *invitation) bool { return u.hasEmail(i.Email) })
+}
+
 // acceptInvitationLocked accepts invitation i for u, once u has signed up or signed in
 // with its ticket: organizationInvitation.accepted, then organizationMembership.created
 // with the invitation's role and metadata (unless u is a member already).

@@ -21,6 +21,7 @@ func (s *Server) routes() http.Handler {
 	s.bapi(mux, "PATCH /v1/users/{id}/metadata", s.mergeUserMetadata)
 	s.bapi(mux, "PUT /v1/users/{id}/metadata", s.replaceUserMetadata)
 	s.bapi(mux, "GET /v1/users/{id}/organization_memberships", s.listUserMemberships)
+	s.bapi(mux, "GET /v1/users/{id}/organization_invitations", s.listUserInvitations)
 	s.bapi(mux, "GET /v1/organizations", s.listOrgs)
 	s.bapi(mux, "POST /v1/organizations", s.createOrg)
 	s.bapi(mux, "GET /v1/organizations/{id}", s.getOrg)

@@ -32,6 +32,16 @@ type user struct {
 	UpdatedAt       int64
 }
 
+// hasEmail reports whether address is one of u's email addresses.
+func (u *user) hasEmail(address string) bool {
+	for _, e := range u.Emails {
+		if strings.EqualFold(e.Address, address) {
+			return true
+		}
+	}
+	return false
+}
+
 func (u *user) primaryEmail() string {
 	if len(u.Emails) == 0 {
 		return ""

@@ -42,6 +42,7 @@ type userJSON struct {
 	FirstName                     *string         `json:"first_name"`
 	LastName                      *string         `json:"last_name"`
 	Locale                        *string         `json:"locale"`
+	Timezone                      *string         `json:"timezone"` // in @clerk/backend's UserJSON; the emulator knows none
 	ProfileImageURL               string          `json:"profile_image_url"`
 	ImageURL                      string          `json:"image_url"`
 	HasImage                      bool            `json:"has_image"`
