@@ -34,7 +34,8 @@ func (r *Refusal) Unwrap() error { return r.err }
 // classify turns a Backend API error into the app's terms, once, where the
 // call is made: 404 → models.ErrNotFound, a refused input → *Refusal, no
 // answer or a 5xx → ErrUnavailable. Anything else (401 and 403 mean a
-// wrong secret key) is returned wrapped, a 500 for the user.
+// wrong secret key, but for the 403 of a full organization) is returned
+// wrapped, a 500 for the user.
 func classify(what string, err error) error {
 	if err == nil {
 		return nil
@@ -45,7 +46,7 @@ func classify(what string, err error) error {
 		return fmt.Errorf("clerk %s: %w: %w", what, models.ErrNotFound, err)
 	case status >= 500 || (status == 0 && isNetworkError(err)):
 		return fmt.Errorf("clerk %s: %w: %w", what, ErrUnavailable, err)
-	case status >= 400 && status != http.StatusUnauthorized && status != http.StatusForbidden:
+	case status >= 400 && status != http.StatusUnauthorized && (status != http.StatusForbidden || code == "organization_membership_quota_exceeded"):
 		if msg == "" {
 			msg = "Clerk refused this value."
 		}

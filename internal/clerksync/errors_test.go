@@ -37,6 +37,7 @@ func TestClassify(t *testing.T) {
 		{"network", fmt.Errorf("call: %w", network), false, true, ""},
 		{"bad key", apiErr(401, "authentication_invalid", "Invalid key"), false, false, ""},
 		{"forbidden", apiErr(403, "authorization_invalid", ""), false, false, ""},
+		{"organization full", apiErr(403, "organization_membership_quota_exceeded", "The organization is full."), false, false, "organization_membership_quota_exceeded: The organization is full."},
 		{"other", errors.New("boom"), false, false, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
