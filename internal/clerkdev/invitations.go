@@ -229,9 +229,8 @@ func (s *Server) listInstanceInvitations(w http.ResponseWriter, r *http.Request)
 func (s *Server) listUserInvitations(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u := s.users[r.PathValue("id")]
+	u := s.userLocked(w, r)
 	if u == nil {
-		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	s.listInvitationsLocked(w, r, func(i *invitation) bool { return u.hasEmail(i.Email) })

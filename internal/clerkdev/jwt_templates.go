@@ -166,7 +166,15 @@ func (s *Server) getJWTTemplate(w http.ResponseWriter, r *http.Request) {
 
 // createTemplateToken answers POST /v1/sessions/{id}/tokens/{template}.
 func (s *Server) createTemplateToken(w http.ResponseWriter, r *http.Request) {
-	lifetime, e := tokenLifetimeParam(r, 0)
+	s.tokenRequest(w, r, 0, func(sess *session, lifetime int64) {
+		s.mintTemplateTokenLocked(w, r, sess, lifetime)
+	})
+}
+
+// tokenRequest reads a token request's lifetime (def when none is asked for) and its
+// session, and calls mint with both under the lock; it answers a refused request itself.
+func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request, def int64, mint func(sess *session, lifetime int64)) {
+	lifetime, e := tokenLifetimeParam(r, def)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -178,6 +186,11 @@ func (s *Server) createTemplateToken(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, e)
 		return
 	}
+	mint(sess, lifetime)
+}
+
+// mintTemplateTokenLocked answers with a token of the request's {template} for sess.
+func (s *Server) mintTemplateTokenLocked(w http.ResponseWriter, r *http.Request, sess *session, lifetime int64) {
 	t := s.jwtTemplates[r.PathValue("template")]
 	if t == nil {
 		writeAPIError(w, errJWTTemplateNotFound("name", r.PathValue("template")))

@@ -217,9 +217,8 @@ func (s *Server) listMemberships(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listUserMemberships(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u := s.users[r.PathValue("id")]
+	u := s.userLocked(w, r)
 	if u == nil {
-		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	s.listMembershipsLocked(w, r, func(m *membership) bool { return m.UserID == u.ID })

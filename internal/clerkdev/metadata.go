@@ -157,9 +157,8 @@ func (s *Server) userMetadata(w http.ResponseWriter, r *http.Request, merge bool
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u := s.users[r.PathValue("id")]
+	u := s.userLocked(w, r)
 	if u == nil {
-		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	if !merge {

@@ -20,11 +20,28 @@ type permissionInput struct {
 // checkNewPermissionKeyLocked refuses an invalid or system key and one another
 // permission has.
 func (s *Server) checkNewPermissionKeyLocked(key string) *apiError {
-	if e := checkPermissionKey(key); e != nil {
+	return newKey(key, checkPermissionKey, s.permissionByKeyLocked(key) != nil)
+}
+
+// newKey refuses a new role's or permission's key that valid refuses, or that
+// another one has (taken).
+func newKey(key string, valid func(string) *apiError, taken bool) *apiError {
+	if e := valid(key); e != nil {
 		return e
 	}
-	if s.permissionByKeyLocked(key) != nil {
+	if taken {
 		return errIdentifierExists("key", "That key is taken. Please try another.")
+	}
+	return nil
+}
+
+// checkNameAndKey refuses a new role or permission without a name or a key.
+func checkNameAndKey(name, key *string) *apiError {
+	if name == nil || strings.TrimSpace(*name) == "" {
+		return errParamMissing("name")
+	}
+	if key == nil || *key == "" {
+		return errParamMissing("key")
 	}
 	return nil
 }
@@ -37,15 +54,11 @@ func (s *Server) createPermission(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
-		writeAPIError(w, errParamMissing("name"))
-		return
+	e := checkNameAndKey(in.Name, in.Key)
+	if e == nil {
+		e = s.checkNewPermissionKeyLocked(*in.Key)
 	}
-	if in.Key == nil || *in.Key == "" {
-		writeAPIError(w, errParamMissing("key"))
-		return
-	}
-	if e := s.checkNewPermissionKeyLocked(*in.Key); e != nil {
+	if e != nil {
 		writeAPIError(w, e)
 		return
 	}

@@ -48,13 +48,7 @@ func (s *Server) permissionIDsLocked(ids []string) ([]string, *apiError) {
 
 // checkNewRoleKeyLocked refuses an invalid key and one another role has.
 func (s *Server) checkNewRoleKeyLocked(key string) *apiError {
-	if e := checkRoleKey(key); e != nil {
-		return e
-	}
-	if s.roleByKeyLocked(key) != nil {
-		return errIdentifierExists("key", "That key is taken. Please try another.")
-	}
-	return nil
+	return newKey(key, checkRoleKey, s.roleByKeyLocked(key) != nil)
 }
 
 func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
@@ -65,15 +59,11 @@ func (s *Server) createRole(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
-		writeAPIError(w, errParamMissing("name"))
-		return
+	e := checkNameAndKey(in.Name, in.Key)
+	if e == nil {
+		e = s.checkNewRoleKeyLocked(*in.Key)
 	}
-	if in.Key == nil || *in.Key == "" {
-		writeAPIError(w, errParamMissing("key"))
-		return
-	}
-	if e := s.checkNewRoleKeyLocked(*in.Key); e != nil {
+	if e != nil {
 		writeAPIError(w, e)
 		return
 	}

@@ -179,18 +179,8 @@ func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request) {
 // createSessionToken answers POST /v1/sessions/{id}/tokens with {"object":"token","jwt"}
 // (see jwt_templates.go for the body and the session checks it shares with template tokens).
 func (s *Server) createSessionToken(w http.ResponseWriter, r *http.Request) {
-	ttl, e := tokenLifetimeParam(r, 60)
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, e := s.tokenSessionLocked(r.PathValue("id"))
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	tok, _, err := s.mintLocked(sess, sess.Azp, time.Duration(ttl)*time.Second)
-	writeToken(w, tok, err)
+	s.tokenRequest(w, r, 60, func(sess *session, ttl int64) {
+		tok, _, err := s.mintLocked(sess, sess.Azp, time.Duration(ttl)*time.Second)
+		writeToken(w, tok, err)
+	})
 }

@@ -94,12 +94,20 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.userJSONLocked(u))
 }
 
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// userLocked finds the user of the request's {id}, or answers 404 and returns nil.
+func (s *Server) userLocked(w http.ResponseWriter, r *http.Request) *user {
 	u := s.users[r.PathValue("id")]
 	if u == nil {
 		writeAPIError(w, errUserNotFound(r.PathValue("id")))
+	}
+	return u
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userLocked(w, r)
+	if u == nil {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.userJSONLocked(u))
@@ -203,9 +211,8 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u := s.users[r.PathValue("id")]
+	u := s.userLocked(w, r)
 	if u == nil {
-		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	if in.Password != nil {
@@ -248,9 +255,8 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	src := requestInfo(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u := s.users[r.PathValue("id")]
+	u := s.userLocked(w, r)
 	if u == nil {
-		writeAPIError(w, errUserNotFound(r.PathValue("id")))
 		return
 	}
 	for _, sess := range s.sessions {
