@@ -104,9 +104,16 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, c tem
 }
 
 // flashAndRedirect adds a flash message and answers 303 to url, as every
-// successful form post does.
+// successful form post does. A form posted by htmx gets HX-Redirect
+// instead: the XMLHttpRequest would follow a 303 itself and swap the next
+// page into the form.
 func (p *pages) flashAndRedirect(w http.ResponseWriter, r *http.Request, kind, message, url string) {
 	p.sessions.AddFlash(w, r, kind, message)
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", url)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	http.Redirect(w, r, url, http.StatusSeeOther)
 }
 

@@ -123,7 +123,7 @@ func (h *projectHandlers) afterTaskChange(w http.ResponseWriter, r *http.Request
 		h.renderError(w, r, err)
 		return
 	}
-	if r.Header.Get("HX-Request") != "" {
+	if isHTMX(r) {
 		v, err := h.projectView(r)
 		if err != nil {
 			h.renderError(w, r, err)

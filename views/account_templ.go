@@ -469,7 +469,7 @@ func Account(p Page, v AccountView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = EmptyState("No organizations yet", "Create one, or ask an admin to invite you.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var20), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = EmptyState("orgs", "No organizations yet", "An organization holds your team's projects and members. Create one, or ask an admin to invite you.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var20), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -1268,7 +1268,7 @@ func invitationList(v MembersView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else if len(v.Invitations) == 0 {
-			templ_7745c5c3_Err = EmptyState("No pending invitations", "Invitations you send appear here until they are accepted or revoked.").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = EmptyState("invitations", "No pending invitations", "Invitations you send appear here until they are accepted or revoked.").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

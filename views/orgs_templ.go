@@ -116,7 +116,7 @@ func Orgs(p Page, v OrgsView) templ.Component {
 					}
 					return nil
 				})
-				templ_7745c5c3_Err = EmptyState("No organizations yet", "An organization holds your team's projects and members. Create your first one to get started.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = EmptyState("orgs", "No organizations yet", "An organization holds your team's projects and members. Create your first one to get started.").Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/a-h/templ"
+
 	"example.com/saas/internal/paths"
 )
 
@@ -161,3 +163,11 @@ func (p Page) title() string {
 }
 
 func joinSpace(s []string) string { return strings.Join(s, " ") }
+
+// hxForm makes a form post through htmx: a 422 answer (the same page with the
+// field errors) replaces <main> in place, so the address bar keeps the
+// page's URL and a reload re-sends nothing; success answers HX-Redirect
+// (handlers' flashAndRedirect). Without JavaScript the form posts as usual.
+func hxForm(action string) templ.Attributes {
+	return templ.Attributes{"hx-post": action, "hx-target": "#main", "hx-select": "#main", "hx-swap": "outerHTML"}
+}

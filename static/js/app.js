@@ -53,5 +53,158 @@
     if (msg && !window.confirm(msg)) ev.preventDefault();
   }, true);
 
-  document.addEventListener("DOMContentLoaded", syncToggles);
+  // Toasts (views/layout.templ): flash messages rendered with the page, and
+  // messages of in-page actions, added from the page's <template>s. Success
+  // and info toasts go by themselves (not while hovered or focused); errors
+  // stay until closed.
+  var toastDelay = { success: 5000, info: 5000, undo: 8000 };
+
+  function toastRegion() { return document.getElementById("flashes"); }
+
+  function dismiss(t) {
+    if (t && t.parentNode) t.parentNode.removeChild(t);
+  }
+
+  function autoDismiss(t, ms) {
+    var timer = null;
+    function arm() { timer = setTimeout(function () { dismiss(t); }, ms); }
+    function hold() { clearTimeout(timer); }
+    t.addEventListener("mouseenter", hold);
+    t.addEventListener("focusin", hold);
+    t.addEventListener("mouseleave", arm);
+    t.addEventListener("focusout", function (ev) { if (!t.contains(ev.relatedTarget)) arm(); });
+    arm();
+  }
+
+  function armToast(t) {
+    var kind = t.getAttribute("data-kind");
+    if (t.hasAttribute("data-undo-url")) autoDismiss(t, toastDelay.undo);
+    else if (toastDelay[kind]) autoDismiss(t, toastDelay[kind]);
+  }
+
+  // toast shows {kind, message, undoURL, undoTarget}; with undoURL it offers
+  // "Undo": a POST whose answer replaces undoTarget.
+  function toast(opts) {
+    var region = toastRegion();
+    var kind = opts.kind === "error" || opts.kind === "info" ? opts.kind : "success";
+    var tpl = document.getElementById("toast-" + kind);
+    if (!region || !tpl) return null;
+    var t = tpl.content.firstElementChild.cloneNode(true);
+    t.setAttribute("data-testid", "flash");
+    t.querySelector("[data-toast-message]").textContent = opts.message || "";
+    if (opts.undoURL) {
+      t.setAttribute("data-undo-url", opts.undoURL);
+      t.setAttribute("data-undo-target", opts.undoTarget || "body");
+      var undo = document.createElement("button");
+      undo.type = "button";
+      undo.className = "toast-undo";
+      undo.textContent = "Undo";
+      undo.setAttribute("data-toast-undo", "");
+      undo.setAttribute("data-testid", "toast-undo");
+      t.insertBefore(undo, t.querySelector("[data-toast-close]"));
+    }
+    // An error repeated by a second try replaces the first, not stacks.
+    region.querySelectorAll("[data-toast]").forEach(function (old) {
+      if (old.getAttribute("data-kind") === kind &&
+          old.querySelector("[data-toast-message]").textContent === t.querySelector("[data-toast-message]").textContent) dismiss(old);
+    });
+    region.appendChild(t);
+    armToast(t);
+    return t;
+  }
+  window.app = { toast: toast };
+
+  document.addEventListener("click", function (ev) {
+    var close = ev.target.closest("[data-toast-close]");
+    if (close) { dismiss(close.closest("[data-toast]")); return; }
+    var undo = ev.target.closest("[data-toast-undo]");
+    if (undo && window.htmx) {
+      var t = undo.closest("[data-toast]");
+      undo.disabled = true;
+      window.htmx.ajax("POST", t.getAttribute("data-undo-url"), {
+        target: t.getAttribute("data-undo-target"), swap: "outerHTML"
+      }).then(function () { dismiss(t); });
+    }
+  });
+
+  document.addEventListener("app:toast", function (ev) { toast(ev.detail || {}); });
+
+  // An in-page action that failed says so: the server's message (the error
+  // page's, or the API envelope's), else what went wrong on the way. A
+  // thing that is gone (404, 410) is taken off the page: the closest
+  // [data-gone-remove] is removed and the closest [data-refresh-url] is
+  // fetched again, so counts and neighbours are current.
+  function serverMessage(xhr) {
+    var text = xhr && xhr.responseText;
+    if (!text) return "";
+    try {
+      var doc = new DOMParser().parseFromString(text, "text/html");
+      var el = doc.querySelector("[data-testid=error-message]");
+      if (el) return el.textContent.trim();
+    } catch (e) {}
+    try { return JSON.parse(text).error.message || ""; } catch (e) {}
+    return "";
+  }
+
+  function refreshGone(elt) {
+    var refresh = elt.closest("[data-refresh-url]");
+    var row = elt.closest("[data-gone-remove]");
+    if (row) dismiss(row);
+    if (refresh && window.htmx) {
+      window.htmx.ajax("GET", refresh.getAttribute("data-refresh-url"), { target: refresh, swap: "outerHTML" });
+    }
+  }
+
+  document.addEventListener("htmx:responseError", function (ev) {
+    var xhr = ev.detail.xhr;
+    var msg = serverMessage(xhr) || "That did not work (error " + xhr.status + "). Please try again.";
+    toast({ kind: "error", message: msg });
+    if (xhr.status === 404 || xhr.status === 410) refreshGone(ev.detail.elt);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast({ kind: "error", message: "We could not reach the server. Check your connection and try again." });
+  });
+  document.addEventListener("htmx:timeout", function () {
+    toast({ kind: "error", message: "The server took too long to answer. Please try again." });
+  });
+
+  // A control that starts a request is disabled and marked busy until the
+  // answer arrives (htmx has read the form's values by beforeRequest), so a
+  // slow answer shows and a double click sends nothing twice. Success
+  // toasts from earlier actions go: they are about what came before.
+  function requestControls(elt) {
+    if (elt.matches("button, select, input")) return [elt];
+    return Array.prototype.slice.call(elt.querySelectorAll("button, select"));
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail.elt;
+    var controls = requestControls(elt).filter(function (c) { return !c.disabled; });
+    controls.forEach(function (c) { c.disabled = true; c.setAttribute("aria-busy", "true"); });
+    elt.setAttribute("aria-busy", "true");
+    elt._busyControls = controls;
+    var region = toastRegion();
+    if (region) region.querySelectorAll('[data-toast][data-kind="success"]:not([data-undo-url])').forEach(dismiss);
+  });
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var elt = ev.detail.elt;
+    elt.removeAttribute("aria-busy");
+    (elt._busyControls || []).forEach(function (c) { c.disabled = false; c.removeAttribute("aria-busy"); });
+    elt._busyControls = null;
+  });
+
+  // The first invalid field of a form takes the focus, whether the form came
+  // with the page or was swapped in with its errors.
+  function focusFirstInvalid(root) {
+    var field = root.querySelector('[aria-invalid="true"]');
+    if (field) field.focus();
+  }
+  document.addEventListener("htmx:afterSettle", function (ev) { focusFirstInvalid(ev.detail.elt); });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    syncToggles();
+    var region = toastRegion();
+    if (region) region.querySelectorAll("[data-toast]").forEach(armToast);
+    focusFirstInvalid(document);
+  });
 })();
