@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -49,6 +50,8 @@ func TestScreenshotTour(t *testing.T) {
 			stop{name: "projects", path: "/orgs/acme/projects", status: 200, ready: tid("project-list")},
 			stop{name: "project", path: project, status: 200, ready: tid("task-list")},
 			stop{name: "project-new", path: "/orgs/acme/projects/new", status: 200, ready: tid("project-form")},
+			stop{name: "project-edit", path: project + "/edit", status: 200, ready: tid("project-form")},
+			stop{name: "project-delete", path: project + "/delete", status: 200, ready: tid("delete-form")},
 			stop{name: "members", path: "/orgs/acme/members", status: 200, ready: tid("member-list")},
 			stop{name: "settings", path: "/orgs/acme/settings", status: 200, ready: tid("settings-form")},
 			stop{name: "audit", path: "/orgs/acme/audit", status: 200, ready: tid("audit-list")},
@@ -63,6 +66,10 @@ func TestScreenshotTour(t *testing.T) {
 		bob := NewBrowser(t, s.URL, s.EmuURL).Tab()
 		signIn(t, bob, "bob@example.com", "/orgs/acme")
 		visit(t, bob, stop{name: "403", path: "/orgs/acme/settings", status: 403, ready: tid("error-page")})
+		// In words for the member, the key in a detail line for developers.
+		if got := bob.Text(tid("error-message")); !strings.Contains(got, "Only admins can change this organization's settings.") {
+			t.Errorf("403 page says %q, want it in words", got)
+		}
 		if got := bob.Text(tid("error-permission")); got != "org:sys_profile:manage" {
 			t.Errorf("403 page names permission %q, want org:sys_profile:manage", got)
 		}
@@ -112,5 +119,6 @@ func visitStop(t *testing.T, tab *Tab, st stop) {
 		t.Errorf("%s (%s) shows an error page", st.name, st.path)
 	}
 	tab.Screenshot(st.name)
+	tab.checkAccessibilityBothSchemes(st.name)
 	tab.CheckConsole()
 }

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -60,7 +59,7 @@ func (h *auditHandlers) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range page.Items {
 		v.Events = append(v.Events, views.AuditRow{
-			When: formatTime(e.CreatedAt), Datetime: e.CreatedAt.UTC().Format(time.RFC3339),
+			When:  views.At(e.CreatedAt),
 			Actor: orDefault(e.ActorName, "Someone"), Action: e.Action, Summary: e.Summary,
 		})
 	}

@@ -32,7 +32,7 @@ func (h *dashboardHandlers) dashboard(w http.ResponseWriter, r *http.Request) {
 		v.OpenTasks, v.DoneTasks = counts.Open, counts.Done
 		events, err := models.RecentAuditEvents(r.Context(), tx, recentEvents)
 		for _, e := range events {
-			v.Events = append(v.Events, views.AuditItem{Actor: orDefault(e.ActorName, "Someone"), Summary: e.Summary, When: formatTime(e.CreatedAt)})
+			v.Events = append(v.Events, views.AuditItem{Actor: orDefault(e.ActorName, "Someone"), Summary: e.Summary, When: views.At(e.CreatedAt)})
 		}
 		return err
 	})

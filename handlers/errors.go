@@ -32,7 +32,7 @@ func classify(err error) httpError {
 	case errors.As(err, &he):
 		return *he
 	case errors.As(err, &pe):
-		return httpError{http.StatusForbidden, "missing_permission", "You need the " + pe.Permission + " permission to do that. Ask an admin of this organization if you need it."}
+		return httpError{http.StatusForbidden, "missing_permission", permissionMessage(pe.Permission) + " Ask an admin of this organization if you need it."}
 	case errors.Is(err, models.ErrNoActiveOrganization):
 		return httpError{http.StatusForbidden, "no_active_organization", "This session has no active organization. Select one (Clerk setActive) and use a fresh session token."}
 	case errors.Is(err, models.ErrInvalidCursor):
@@ -50,6 +50,27 @@ func classify(err error) httpError {
 	}
 }
 
+// permissionMessage says in words what a missing permission keeps the user
+// from; the error page shows the key itself in a detail line for developers.
+func permissionMessage(perm string) string {
+	switch perm {
+	case models.PermProfileManage:
+		return "Only admins can change this organization's settings."
+	case models.PermProfileDelete:
+		return "Only admins can delete this organization."
+	case models.PermMembershipsManage:
+		return "Only admins can invite, remove or change the role of members."
+	case models.PermMembershipsRead:
+		return "Your role does not let you see this organization's members."
+	case models.PermProjectsManage:
+		return "Your role lets you see projects and tasks, not create, change or delete them."
+	case models.PermProjectsRead:
+		return "Your role does not let you see this organization's projects."
+	default:
+		return "Your role in this organization does not allow that."
+	}
+}
+
 // renderError is the one way from an error to a response: it logs 5xx at
 // error and 4xx at warn (with the request's ids, from the log handler), and
 // answers JSON under /api/ and a friendly page elsewhere.
@@ -60,14 +81,18 @@ func (p *pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
 		level = slog.LevelError
 	}
 	p.log.Log(r.Context(), level, "request failed", slog.Int("status", he.status), slog.Any("error", err))
+	var pe *models.PermissionError
+	isPerm := errors.As(err, &pe)
 	if wantsJSON(r) {
+		if isPerm { // an API client's developer needs the key
+			he.message += " Missing permission: " + pe.Permission + "."
+		}
 		writeJSONError(w, he.status, he.code, he.message)
 		return
 	}
 	reqID, _ := models.RequestIDFrom(r.Context())
 	ev := views.ErrorView{Status: he.status, Title: statusTitle(he.status), Message: he.message, RequestID: reqID}
-	var pe *models.PermissionError
-	if errors.As(err, &pe) {
+	if isPerm {
 		ev.Permission = pe.Permission
 	}
 	p.render(w, r, he.status, views.ErrorPage(p.page(w, r, statusTitle(he.status)), ev))

@@ -77,7 +77,7 @@ func (h *projectHandlers) listProjects(w http.ResponseWriter, r *http.Request) {
 }
 
 func projectItem(p models.Project) views.ProjectItem {
-	return views.ProjectItem{ID: p.ID, Name: p.Name, Description: p.Description, Status: p.Status, Updated: formatTime(p.UpdatedAt)}
+	return views.ProjectItem{ID: p.ID, Name: p.Name, Description: p.Description, Status: p.Status, Updated: views.At(p.UpdatedAt)}
 }
 
 // newProject shows the empty create form.
@@ -205,13 +205,19 @@ func (h *projectHandlers) confirmDeleteProject(w http.ResponseWriter, r *http.Re
 
 // deleteProject deletes the project and its tasks.
 func (h *projectHandlers) deleteProject(w http.ResponseWriter, r *http.Request) {
+	var name string
 	err := h.inTenant(r, func(tx *gorm.DB) error {
-		return models.DeleteProject(r.Context(), tx, r.PathValue("id"))
+		p, err := models.GetProject(r.Context(), tx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		name = p.Name
+		return models.DeleteProject(r.Context(), tx, p.ID)
 	})
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
 	t, _ := models.TenantFrom(r.Context())
-	h.flashAndRedirect(w, r, "success", "Project deleted.", paths.Projects(t.Slug))
+	h.flashAndRedirect(w, r, "success", "Deleted project “"+name+"”.", paths.Projects(t.Slug))
 }

@@ -116,6 +116,9 @@ func TestProjectPages(t *testing.T) {
 	if code, _, resp := send(t, s, noFollow, "POST", projectURL+"/delete", nil); code != http.StatusSeeOther || resp.Header.Get("Location") != "/orgs/acme/projects" {
 		t.Errorf("delete = %d", code)
 	}
+	if _, body, _ := send(t, s, follow, "GET", "/orgs/acme/projects", nil); !strings.Contains(strings.Join(testIDs(t, body, "flash"), ""), "Deleted project “") {
+		t.Errorf("flash after deleting = %q, want it to name the project", testIDs(t, body, "flash"))
+	}
 	if code, _, _ := send(t, s, follow, "GET", projectURL, nil); code != http.StatusNotFound {
 		t.Errorf("deleted project = %d, want 404", code)
 	}

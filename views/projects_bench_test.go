@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 )
 
 // BenchmarkProjectsRender renders the project list page (layout included)
@@ -29,7 +30,7 @@ func BenchmarkProjectsRender(b *testing.B) {
 			Name:        fmt.Sprintf("Project %03d", i+1),
 			Description: fmt.Sprintf("Sample project %d: planning, tasks and the notes a team keeps while shipping it.", i+1),
 			Status:      status,
-			Updated:     "2 hours ago",
+			Updated:     At(time.Now().Add(-2 * time.Hour)),
 		})
 	}
 	ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
@@ -259,7 +260,7 @@ func TestAuditView(t *testing.T) {
 	v := AuditView{Slug: "acme", Actor: "user_b", Action: "task.created",
 		Actors:   []Option{{"", "Everyone"}, {"user_a", "Alice"}, {"user_b", "Bob"}},
 		Actions:  []Option{{"", "All actions"}, {"task.created", "task.created"}},
-		Events:   []AuditRow{{When: "Jan 2", Actor: "Bob", Action: "task.created", Summary: "Added task"}},
+		Events:   []AuditRow{{When: At(time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)), Actor: "Bob", Action: "task.created", Summary: "Added task"}},
 		FirstURL: "/orgs/acme/audit?actor=user_b", NextURL: "/orgs/acme/audit?cursor=x"}
 	doc := render(t, Audit(orgPage("audit", "Audit log", true), v))
 	if doc.Find(`#field-actor option[selected]`).AttrOr("value", "") != "user_b" || doc.Find(`#field-action option[selected]`).AttrOr("value", "") != "task.created" {

@@ -88,9 +88,9 @@ const pageHTML = `<!doctype html>
 `
 
 const pageCSS = `:root { color-scheme: light dark; --bg: #f4f4f5; --card: #fff; --fg: #18181b; --muted: #71717a;
-  --accent: #6c47ff; --border: #d4d4d8; --error: #b91c1c; }
+  --accent: #6c47ff; --link: #6c47ff; --border: #d4d4d8; --error: #b91c1c; }
 @media (prefers-color-scheme: dark) { :root { --bg: #09090b; --card: #18181b; --fg: #fafafa; --muted: #a1a1aa;
-  --border: #3f3f46; --error: #f87171; } }
+  --link: #a78bfa; --border: #3f3f46; --error: #f87171; } }
 * { box-sizing: border-box; }
 body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg); color: var(--fg);
   font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
@@ -108,7 +108,7 @@ button { width: 100%; margin-top: 1.25rem; padding: .6rem; border: 0; border-rad
 .row { display: grid; grid-template-columns: 1fr 1fr; gap: .75rem; }
 .error { color: var(--error); font-weight: 600; }
 .message { font-weight: 600; }
-a { color: var(--accent); }
+a { color: var(--link); }
 .accounts { color: var(--muted); font-size: .875rem; }
 .accounts ul { padding-left: 1.1rem; margin: 0; }
 .card.wide { width: min(48rem, 96vw); }

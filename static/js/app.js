@@ -201,8 +201,34 @@
   }
   document.addEventListener("htmx:afterSettle", function (ev) { focusFirstInvalid(ev.detail.elt); });
 
+  // Times (views.Moment) in the viewer's zone: relative while recent, the
+  // date after a week, the full local time in the title; kept current.
+  var lang = root.getAttribute("lang") || undefined;
+  function plural(n, noun) { return n + " " + noun + (n === 1 ? "" : "s"); }
+  function relative(ms) {
+    var min = Math.floor(ms / 60000);
+    if (min < 1) return "just now";
+    if (min < 60) return plural(min, "minute") + " ago";
+    if (min < 1440) return plural(Math.floor(min / 60), "hour") + " ago";
+    if (min < 10080) return plural(Math.floor(min / 1440), "day") + " ago";
+    return "";
+  }
+  function localizeTimes(scope) {
+    scope.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      var ago = Date.now() - d.getTime();
+      el.textContent = (ago >= 0 && relative(ago)) ||
+        d.toLocaleDateString(lang, { year: "numeric", month: "short", day: "numeric" });
+      el.title = d.toLocaleString(lang, { dateStyle: "full", timeStyle: "short" });
+    });
+  }
+  document.addEventListener("htmx:load", function (ev) { localizeTimes(ev.detail.elt); });
+  setInterval(function () { localizeTimes(document); }, 60000);
+
   document.addEventListener("DOMContentLoaded", function () {
     syncToggles();
+    localizeTimes(document);
     var region = toastRegion();
     if (region) region.querySelectorAll("[data-toast]").forEach(armToast);
     focusFirstInvalid(document);
