@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"example.com/saas/internal/paths"
@@ -170,4 +171,55 @@ func waitGone(css string) chromedp.Action[chromedp.Void] {
 func jsonValue(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// Times are shown in the viewer's zone: relative while recent, the full
+// local date and time in the title.
+func TestTimesShowInTheViewersZone(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	tab := NewBrowser(t, s.URL, s.EmuURL).Tab()
+	Call(tab, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"})
+	signIn(t, tab, "alice@example.com", "/orgs/acme")
+	createProject(t, tab, "acme", "Zoned", "")
+	for _, p := range []string{paths.Projects("acme"), paths.Audit("acme"), paths.Org("acme")} {
+		tab.Open(p)
+		got := Eval[[]string](tab, `(() => {
+			const el = document.querySelector("main time[data-local-time]");
+			if (!el) return [];
+			const want = new Date(el.getAttribute("datetime")).toLocaleString("en", {dateStyle: "full", timeStyle: "short", timeZone: "Asia/Tokyo"});
+			return [el.textContent.trim(), el.title, want];
+		})()`)
+		if len(got) != 3 {
+			t.Errorf("%s shows no time", p)
+			continue
+		}
+		if got[0] != "just now" && got[0] != "1 minute ago" {
+			t.Errorf("%s: a time from a moment ago reads %q", p, got[0])
+		}
+		if got[1] != got[2] {
+			t.Errorf("%s: the time's title is %q, want Tokyo's %q", p, got[1], got[2])
+		}
+	}
+}
+
+// On a phone every entry of the organization's navigation is on screen
+// whole: the list wraps instead of scrolling sideways.
+func TestPhoneNavigationShowsEveryEntry(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	tab := NewBrowser(t, s.URL, s.EmuURL).Tab()
+	signIn(t, tab, "alice@example.com", "/orgs/acme")
+	tab.setViewport(phone)
+	defer tab.setViewport(desktop)
+	tab.Open(paths.Org("acme"))
+	cut := Eval[[]string](tab, `Array.from(document.querySelectorAll('[data-testid="side-nav"] a'))
+		.filter(a => { const r = a.getBoundingClientRect(); return r.left < 0 || r.right > innerWidth || r.width === 0; })
+		.map(a => a.innerText.trim())`)
+	if len(cut) != 0 {
+		t.Errorf("navigation entries cut off or hidden on a phone: %q", cut)
+	}
+	if n := tab.Count(`[data-testid="side-nav"] a`); n < 5 {
+		t.Errorf("an admin's navigation has %d entries, want dashboard, projects, members, audit and settings", n)
+	}
 }

@@ -57,7 +57,7 @@ func TestNewVisitorSignsUpAndGetsToWork(t *testing.T) {
 	if got := tab.Text(tid("flash")); !strings.Contains(got, "Northwind Labs") {
 		t.Errorf("flash after creating the organization = %q", got)
 	}
-	if got := tab.Text(tid("org-switcher") + " summary"); got != "Northwind Labs" {
+	if got := tab.Text(tid("org-switcher-current")); got != "Northwind Labs" {
 		t.Errorf("organization switcher shows %q, want Northwind Labs", got)
 	}
 	// The user is its admin: the settings entry is in the side navigation.

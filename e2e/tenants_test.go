@@ -23,7 +23,7 @@ func TestTwoOrganizationsInTwoTabsStayApart(t *testing.T) {
 	assertSignedIn(t, globex, "alice@example.com")
 
 	// The switcher offers both organizations with alice's role in each.
-	acme.ClickInPlace(tid("org-switcher") + " summary")
+	acme.ClickInPlace(tid("org-switcher-current"))
 	acme.WaitVisible(tid("org-switcher-item"))
 	items := acme.Texts(tid("org-switcher-item"))
 	if len(items) != 2 || !contains(items, "Acme Inc") || !contains(items, "Globex") {
@@ -93,7 +93,7 @@ func TestTwoOrganizationsInTwoTabsStayApart(t *testing.T) {
 // assertOrg checks the page belongs to the organization named name.
 func assertOrg(t *testing.T, tab *Tab, name string) {
 	t.Helper()
-	if got := tab.Text(tid("org-switcher") + " summary"); got != name {
+	if got := tab.Text(tid("org-switcher-current")); got != name {
 		t.Errorf("%s: organization switcher shows %q, want %q", tab.name, got, name)
 	}
 }

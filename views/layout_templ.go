@@ -424,7 +424,7 @@ func orgSwitcher(p Page) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<details class=\"relative min-w-0\" data-testid=\"org-switcher\" data-menu><summary class=\"flex min-w-0 cursor-pointer list-none items-center gap-1.5 rounded-md border border-slate-200 px-2.5 py-1.5 text-sm font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800\"><span class=\"sr-only\">Switch organization: </span> <span class=\"truncate max-w-32 sm:max-w-56\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<details class=\"relative min-w-0\" data-testid=\"org-switcher\" data-menu><summary class=\"flex min-w-0 cursor-pointer list-none items-center gap-1.5 rounded-md border border-slate-200 px-2.5 py-1.5 text-sm font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800\"><span class=\"sr-only\">Switch organization: </span> <span class=\"truncate max-w-32 sm:max-w-56\" data-testid=\"org-switcher-current\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
