@@ -98,7 +98,7 @@ func TestMembersLastAdminCannotLeave(t *testing.T) {
 			t.Errorf("alice's %s is not disabled", sel)
 		}
 	}
-	if alice.Find("form[action='" + leave + "']").Length() != 0 {
+	if alice.Find("form[action='"+leave+"']").Length() != 0 {
 		t.Error("alice's row holds a leave form")
 	}
 	bob := doc(t, body).Find(`[data-testid="member-row"][data-user-id="` + bobID + `"]`)
