@@ -211,3 +211,42 @@ func TestMembersConcurrentLeaveKeepsAnAdmin(t *testing.T) {
 		}
 	}
 }
+
+// TestMembersConfirmPages: without JavaScript every confirmation is a page
+// of its own whose form is the real one: removing a member, revoking an
+// invitation (one no longer pending says so); admins' only.
+func TestMembersConfirmPages(t *testing.T) {
+	t.Parallel()
+	s := apptest.StartSynced(t, apptest.Options{})
+	follow, noFollow := s.SignedIn(t, "alice@example.com")
+	bob, _ := s.SignedIn(t, "bob@example.com")
+	remove := paths.RemoveMember("acme", bobID)
+
+	code, body, _ := send(t, s, follow, "GET", remove, nil)
+	if f := doc(t, body).Find(`[data-testid="confirm-form"]`); code != 200 || f.AttrOr("action", "") != remove || f.AttrOr("method", "") != "post" || !strings.Contains(f.Parent().Text(), "Bob Member") {
+		t.Errorf("remove bob's page = %d, want the form naming him", code)
+	}
+	if code, _, _ := send(t, s, follow, "GET", paths.RemoveMember("acme", "user_nobody"), nil); code != http.StatusNotFound {
+		t.Errorf("remove page of a stranger = %d, want 404", code)
+	}
+	if code, _, _ := send(t, s, bob, "GET", paths.RemoveMember("acme", aliceID), nil); code != http.StatusForbidden {
+		t.Errorf("bob's remove page = %d, want 403", code)
+	}
+
+	if code, _, _ := send(t, s, noFollow, "POST", paths.Invitations("acme"), url.Values{"email": {"erin@example.com"}}); code != http.StatusSeeOther {
+		t.Fatalf("invite erin = %d", code)
+	}
+	_, body, _ = send(t, s, follow, "GET", paths.Members("acme"), nil)
+	revoke := doc(t, body).Find(`a[data-testid="invitation-revoke"]`).AttrOr("href", "")
+	code, body, _ = send(t, s, follow, "GET", revoke, nil)
+	if f := doc(t, body).Find(`[data-testid="confirm-form"]`); revoke == "" || code != 200 || f.AttrOr("action", "") != revoke || !strings.Contains(f.Parent().Text(), "erin@example.com") {
+		t.Fatalf("revoke page %q = %d, want the form naming erin", revoke, code)
+	}
+	if code, _, _ := send(t, s, noFollow, "POST", revoke, nil); code != http.StatusSeeOther {
+		t.Fatalf("revoke = %d", code)
+	}
+	code, body, _ = send(t, s, follow, "GET", revoke, nil)
+	if code != 200 || len(testIDs(t, body, "confirm-form")) != 0 || !strings.Contains(strings.Join(testIDs(t, body, "flash"), ""), "no longer pending") {
+		t.Errorf("revoke page of a revoked invitation = %d, want the members page saying so", code)
+	}
+}

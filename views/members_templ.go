@@ -1067,7 +1067,7 @@ func memberRow(v MembersView, m MemberRow) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var48 = []any{memberCell + " mt-3 sm:mt-0 sm:text-right"}
+			var templ_7745c5c3_Var48 = []any{memberCell + " mt-3 sm:mt-0 sm:whitespace-nowrap sm:text-right"}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var48...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
