@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/mail"
@@ -26,8 +27,15 @@ type memberHandlers struct {
 	baseURL *url.URL
 }
 
-// roleOptions are the roles an admin may give: Clerk's default ones.
-var roleOptions = []views.Option{{Value: models.RoleMember, Label: "Member"}, {Value: models.RoleAdmin, Label: "Admin"}}
+// roleOptions are the roles an admin may give: Clerk's default ones, named
+// as everywhere else (models.RoleLabel).
+var roleOptions = []views.Option{
+	{Value: models.RoleMember, Label: models.RoleLabel(models.RoleMember)},
+	{Value: models.RoleAdmin, Label: models.RoleLabel(models.RoleAdmin)},
+}
+
+// chooseRole is the error of a role that is not one of roleOptions.
+var chooseRole = "Choose " + models.RoleLabel(models.RoleMember) + " or " + models.RoleLabel(models.RoleAdmin) + "."
 
 // clerkID matches Clerk's ids (user_…, orginv_…); anything else in a URL is
 // a 404 and never reaches a Backend API path.
@@ -38,7 +46,6 @@ var clerkID = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 type membersState struct {
 	invite    views.InviteForm
 	rowErrors map[string]string
-	err       string
 }
 
 // listMembers shows the members from the local tables and, to admins, the
@@ -48,21 +55,33 @@ func (h *memberHandlers) listMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *memberHandlers) renderMembers(w http.ResponseWriter, r *http.Request, status int, st membersState) {
-	t, _ := models.TenantFrom(r.Context())
-	members, err := models.MembersOf(r.Context(), h.db)
+	v, err := h.membersView(r, st.rowErrors)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	if st.invite.Role == "" {
-		st.invite.Role = models.RoleMember
+	v.Invite = st.invite
+	if v.Invite.Role == "" {
+		v.Invite.Role = models.RoleMember
 	}
-	v := views.MembersView{Slug: t.Slug, CanManage: t.Can(models.PermMembershipsManage), Invite: st.invite, Roles: roleOptions, Error: st.err}
-	v.Members = memberRows(members, t.UserID, st.rowErrors)
 	if v.CanManage {
 		v.Invitations, v.InvitationsError = h.pendingInvitations(r)
 	}
 	h.render(w, r, status, views.Members(h.orgPage(w, r, "Members", "members"), v))
+}
+
+// membersView is the tenant's members as the page lists them, without the
+// invitations.
+func (h *memberHandlers) membersView(r *http.Request, rowErrors map[string]string) (views.MembersView, error) {
+	t, _ := models.TenantFrom(r.Context())
+	members, err := models.MembersOf(r.Context(), h.db)
+	if err != nil {
+		return views.MembersView{}, err
+	}
+	return views.MembersView{
+		Slug: t.Slug, OrgName: t.Name, CanManage: t.Can(models.PermMembershipsManage), Roles: roleOptions,
+		Members: memberRows(members, t.UserID, rowErrors),
+	}, nil
 }
 
 // memberRows are the members as the page lists them; rowErrors holds a
@@ -123,7 +142,7 @@ func (f inviteForm) Validate() map[string]string {
 		errs["email"] = "Enter a valid email address, such as name@example.com."
 	}
 	if !validRole(f.Role) {
-		errs["role"] = "Choose member or admin."
+		errs["role"] = chooseRole
 	}
 	return errs
 }
@@ -224,7 +243,7 @@ func (h *memberHandlers) updateMemberRole(w http.ResponseWriter, r *http.Request
 	}
 	name, role := m.DisplayName(), r.PostFormValue("role")
 	if !validRole(role) {
-		h.renderMembers(w, r, http.StatusUnprocessableEntity, membersState{rowErrors: map[string]string{m.UserID: "Choose member or admin."}})
+		h.renderMembers(w, r, http.StatusUnprocessableEntity, membersState{rowErrors: map[string]string{m.UserID: chooseRole}})
 		return
 	}
 	if models.NormalizeRole(m.Role) == role {
@@ -234,7 +253,7 @@ func (h *memberHandlers) updateMemberRole(w http.ResponseWriter, r *http.Request
 	newRole, err := h.clerk.ChangeRole(r.Context(), m.UserID, role)
 	switch {
 	case errors.Is(err, clerksync.ErrLastAdmin):
-		h.refuseLastAdmin(w, r, m, name+" is the only admin. Make another member an admin first: an organization needs at least one.")
+		h.refuseLastAdmin(w, r, m.UserID, name+" is the only admin. Make another member an admin first: an organization needs at least one.")
 	case err != nil:
 		h.renderError(w, r, err)
 	default:
@@ -262,7 +281,7 @@ func (h *memberHandlers) removeMember(w http.ResponseWriter, r *http.Request) {
 	err = h.clerk.RemoveMember(r.Context(), m.UserID)
 	switch {
 	case errors.Is(err, clerksync.ErrLastAdmin):
-		h.refuseLastAdmin(w, r, m, name+" is the only admin and cannot be removed. Make another member an admin first.")
+		h.refuseLastAdmin(w, r, m.UserID, name+" is the only admin and cannot be removed. Make another member an admin first.")
 	case errors.Is(err, models.ErrNotFound): // removed while this request waited for the lock
 		alreadyRemoved()
 	case err != nil:
@@ -274,16 +293,96 @@ func (h *memberHandlers) removeMember(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// refuseLastAdmin shows the members page again with msg on top and on m's row.
-func (h *memberHandlers) refuseLastAdmin(w http.ResponseWriter, r *http.Request, m *models.Member, msg string) {
-	h.renderMembers(w, r, http.StatusUnprocessableEntity, membersState{err: msg, rowErrors: map[string]string{m.UserID: msg}})
+// refuseLastAdmin shows the members page again with msg on the row of the
+// member userID: once, where the refused control is (the page's controls
+// already said why beforehand, unless it was stale).
+func (h *memberHandlers) refuseLastAdmin(w http.ResponseWriter, r *http.Request, userID, msg string) {
+	h.renderMembers(w, r, http.StatusUnprocessableEntity, membersState{rowErrors: map[string]string{userID: msg}})
 }
 
-// articleRole is "an admin" or "a member".
+// articleRole is "an Admin" or "a Member".
 func articleRole(role string) string {
 	l := models.RoleLabel(role)
-	if strings.HasPrefix(l, "a") {
+	if strings.ContainsRune("AEIOU", rune(l[0])) {
 		return "an " + l
 	}
 	return "a " + l
+}
+
+// leaveOrg takes the signed-in user out of the organization in Clerk, then
+// here (clerksync's Leave), and sends them to their other organizations.
+// The only admin cannot leave: the page disables the control and says why,
+// so this refusal only answers a stale page.
+func (h *memberHandlers) leaveOrg(w http.ResponseWriter, r *http.Request) {
+	t, _ := models.TenantFrom(r.Context())
+	err := h.clerk.Leave(r.Context())
+	switch {
+	case errors.Is(err, clerksync.ErrLastAdmin):
+		h.refuseLastAdmin(w, r, t.UserID, "You are the only admin and cannot leave. Make another member an admin first.")
+	case errors.Is(err, models.ErrNotFound): // left in another tab while this request waited for the lock
+		h.flashAndRedirect(w, r, "info", "You already left "+t.Name+".", paths.Orgs)
+	case err != nil:
+		h.renderError(w, r, err)
+	default:
+		h.flashAndRedirect(w, r, "success", "You left "+t.Name+".", paths.Orgs)
+	}
+}
+
+// confirmLeave asks before leaving, on a page of its own: the members
+// page's dialog needs JavaScript.
+func (h *memberHandlers) confirmLeave(w http.ResponseWriter, r *http.Request) {
+	t, _ := models.TenantFrom(r.Context())
+	h.confirmMember(w, r, t.UserID, "Leave organization", views.LeaveConfirm)
+}
+
+// confirmRemoveMember asks before removing the member of the URL, on a page
+// of its own.
+func (h *memberHandlers) confirmRemoveMember(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("userID")
+	if !clerkID.MatchString(id) {
+		h.renderError(w, r, models.ErrNotFound)
+		return
+	}
+	h.confirmMember(w, r, id, "Remove member", views.RemoveConfirm)
+}
+
+// confirmMember renders the confirmation confirm makes for the member
+// userID (404 when not a member).
+func (h *memberHandlers) confirmMember(w http.ResponseWriter, r *http.Request, userID, title string, confirm func(views.MembersView, views.MemberRow) views.Confirm) {
+	v, err := h.membersView(r, nil)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	for _, m := range v.Members {
+		if m.UserID == userID {
+			h.render(w, r, http.StatusOK, views.ConfirmPage(h.orgPage(w, r, title, "members"), confirm(v, m), paths.Members(v.Slug)))
+			return
+		}
+	}
+	h.renderError(w, r, models.ErrNotFound)
+}
+
+// confirmRevokeInvitation asks before revoking a pending invitation, on a
+// page of its own; one no longer pending says so.
+func (h *memberHandlers) confirmRevokeInvitation(w http.ResponseWriter, r *http.Request) {
+	t, _ := models.TenantFrom(r.Context())
+	id := r.PathValue("invitationID")
+	if !clerkID.MatchString(id) {
+		h.renderError(w, r, models.ErrNotFound)
+		return
+	}
+	invitations, err := h.clerk.PendingInvitations(r.Context())
+	if err != nil {
+		h.renderError(w, r, fmt.Errorf("list invitations to confirm revoking %s: %w", id, err))
+		return
+	}
+	for _, i := range invitations {
+		if i.ID == id {
+			c := views.RevokeConfirm(t.Slug, views.InvitationRow{ID: i.ID, Email: i.Email})
+			h.render(w, r, http.StatusOK, views.ConfirmPage(h.orgPage(w, r, "Revoke invitation", "members"), c, paths.Members(t.Slug)))
+			return
+		}
+	}
+	h.flashAndRedirect(w, r, "info", "That invitation is no longer pending: it was already revoked or accepted.", paths.Members(t.Slug))
 }

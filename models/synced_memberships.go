@@ -48,9 +48,15 @@ func NormalizeRole(role string) string {
 	}
 }
 
-// RoleLabel is a role as users read it: "org:admin" → "admin".
+// RoleLabel is a role as users read it, the one spelling of every page and
+// message: "org:admin" → "Admin", "org:member" → "Member", a custom
+// "org:billing_manager" → "Billing manager".
 func RoleLabel(role string) string {
-	return strings.TrimPrefix(NormalizeRole(role), "org:")
+	key := strings.ReplaceAll(strings.TrimPrefix(NormalizeRole(role), "org:"), "_", " ")
+	if key == "" {
+		return ""
+	}
+	return strings.ToUpper(key[:1]) + key[1:]
 }
 
 // DefaultPermissions are the permissions of Clerk's default roles plus the

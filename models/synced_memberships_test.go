@@ -130,6 +130,20 @@ func TestDefaultPermissions(t *testing.T) {
 	}
 }
 
+// TestRoleLabel: every page and message spells a role one way, legacy
+// keys included.
+func TestRoleLabel(t *testing.T) {
+	t.Parallel()
+	for role, want := range map[string]string{
+		"org:admin": "Admin", "admin": "Admin", "org:member": "Member", "basic_member": "Member",
+		"org:billing_manager": "Billing manager", "": "",
+	} {
+		if got := models.RoleLabel(role); got != want {
+			t.Errorf("RoleLabel(%q) = %q, want %q", role, got, want)
+		}
+	}
+}
+
 func mustOK(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

@@ -186,16 +186,18 @@ func TestTaskListHtmx(t *testing.T) {
 }
 
 // TestMembersView: admins get the invite form, role selects, remove
-// confirmations (disabled for the last admin) and invitations; members a
-// read-only list.
+// confirmations (disabled for the last admin, with the reason as text) and
+// invitations; members a read-only list with their own leave confirmation.
+// Every confirmation is a link to its own page (no JavaScript) and a modal
+// dialog holding the real form.
 func TestMembersView(t *testing.T) {
 	t.Parallel()
-	v := MembersView{Slug: "acme", CanManage: true, Roles: []Option{{"org:member", "Member"}, {"org:admin", "Admin"}},
+	v := MembersView{Slug: "acme", OrgName: "Acme Inc", CanManage: true, Roles: []Option{{"org:member", "Member"}, {"org:admin", "Admin"}},
 		Members: []MemberRow{
-			{UserID: "user_a", Name: "Alice", Email: "a@x.com", Role: "org:admin", RoleLabel: "admin", IsAdmin: true, IsSelf: true, LastAdmin: true, Error: "Alice is the only admin."},
-			{UserID: "user_b", Name: "Bob", Email: "b@x.com", Role: "org:member", RoleLabel: "member"},
+			{UserID: "user_a", Name: "Alice", Email: "a@x.com", Role: "org:admin", RoleLabel: "Admin", IsAdmin: true, IsSelf: true, LastAdmin: true, Error: "Alice is the only admin."},
+			{UserID: "user_b", Name: "Bob", Email: "b@x.com", Role: "org:member", RoleLabel: "Member"},
 		},
-		Invitations: []InvitationRow{{ID: "orginv_1", Email: "new@x.com", RoleLabel: "member", Sent: "today", Expires: "later"}},
+		Invitations: []InvitationRow{{ID: "orginv_1", Email: "new@x.com", RoleLabel: "Member", Sent: "today", Expires: "later"}},
 		Invite:      InviteForm{Email: "bad", Role: "org:admin", Errors: map[string]string{"email": "Enter a valid email address."}},
 	}
 	doc := render(t, Members(orgPage("members", "Members", true), v))
@@ -203,18 +205,45 @@ func TestMembersView(t *testing.T) {
 		t.Fatalf("member rows = %d", n)
 	}
 	alice := doc.Find(tid("member-row") + `[data-user-id="user_a"]`)
-	if alice.Find(tid("member-remove")).AttrOr("disabled", "x") == "x" || alice.Find(tid("member-remove-confirm")).Length() != 0 {
-		t.Error("the last admin's remove button is not disabled")
+	leave := alice.Find(tid("member-leave"))
+	if !leave.Is("button[disabled]") || alice.Find(tid("member-leave-confirm")).Length() != 0 || alice.Find(tid("member-remove")).Length() != 0 {
+		t.Error("the last admin's leave button is not disabled (or she can remove herself)")
+	}
+	reason := alice.Find(tid("member-locked"))
+	if reason.Text() != LastAdminReason || reason.AttrOr("id", "") == "" {
+		t.Errorf("the last admin's reason = %q, want %q", reason.Text(), LastAdminReason)
+	}
+	for _, sel := range []string{tid("member-role-select"), tid("member-role-save")} {
+		if c := alice.Find(sel); c.AttrOr("disabled", "x") == "x" {
+			t.Errorf("the last admin's %s is not disabled", sel)
+		}
+	}
+	if id := reason.AttrOr("id", ""); alice.Find(tid("member-role-select")).AttrOr("aria-describedby", "") != id || leave.AttrOr("aria-describedby", "") != id {
+		t.Error("the disabled controls are not described by the visible reason")
 	}
 	if alice.Find(tid("member-error")).Text() != "Alice is the only admin." || alice.Find(`option[selected]`).AttrOr("value", "") != "org:admin" {
 		t.Error("row error or selected role missing")
 	}
+	if n := doc.Find(`[role="alert"]`).FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Text(), "only admin") }).Length(); n != 1 {
+		t.Errorf("the refusal is shown %d times, want once", n)
+	}
 	bob := doc.Find(tid("member-row") + `[data-user-id="user_b"]`)
+	opener := bob.Find(tid("member-remove"))
+	dialog := bob.Find(tid("member-remove-dialog"))
+	if !opener.Is("a") || opener.AttrOr("href", "") != "/orgs/acme/members/user_b/remove" || opener.AttrOr("data-dialog-open", "") != dialog.AttrOr("id", "-") {
+		t.Errorf("bob's remove opener = %q, want a link to the confirmation page opening the dialog", opener.AttrOr("href", ""))
+	}
+	if !dialog.Is("dialog") || dialog.Find(tid("member-remove-cancel")).Length() != 1 || !strings.Contains(dialog.Text(), "Remove Bob") {
+		t.Error("bob's remove dialog")
+	}
 	if f := bob.Find(tid("member-remove-confirm")).Closest("form"); f.AttrOr("action", "") != "/orgs/acme/members/user_b/remove" || f.AttrOr("method", "") != "post" {
 		t.Errorf("bob's remove form = %q", f.AttrOr("action", ""))
 	}
-	if bob.Find(tid("member-role-form")).AttrOr("action", "") != "/orgs/acme/members/user_b/role" {
+	if bob.Find(tid("member-role-form")).AttrOr("action", "") != "/orgs/acme/members/user_b/role" || bob.Find(tid("member-locked")).Length() != 0 {
 		t.Error("bob's role form")
+	}
+	if got := texts(doc, tid("member-row")+`[data-user-id="user_b"] option`); strings.Join(got, "|") != "Member|Admin" {
+		t.Errorf("role options = %v", got)
 	}
 	if doc.Find(tid("field-email")).AttrOr("value", "") != "bad" || doc.Find(tid("error-email")).Length() != 1 || doc.Find(`#field-role option[selected]`).AttrOr("value", "") != "org:admin" {
 		t.Error("invite form lost the input or the error")
@@ -222,17 +251,48 @@ func TestMembersView(t *testing.T) {
 	if got := texts(doc, tid("invitation-email")); len(got) != 1 || got[0] != "new@x.com" {
 		t.Errorf("invitations = %v", got)
 	}
-	if doc.Find(tid("invitation-revoke-confirm")).Closest("form").AttrOr("action", "") != "/orgs/acme/members/invitations/orginv_1/revoke" {
-		t.Error("revoke form")
+	if doc.Find(tid("invitation-revoke-confirm")).Closest("form").AttrOr("action", "") != "/orgs/acme/members/invitations/orginv_1/revoke" ||
+		doc.Find(tid("invitation-revoke")).AttrOr("href", "") != "/orgs/acme/members/invitations/orginv_1/revoke" {
+		t.Error("revoke form or link")
 	}
+	ids := map[string]bool{}
+	doc.Find("[id]").Each(func(_ int, s *goquery.Selection) {
+		if id := s.AttrOr("id", ""); ids[id] {
+			t.Errorf("duplicate id %q", id)
+		} else {
+			ids[id] = true
+		}
+	})
 
+	// Bob's own view: read-only, but he may leave.
 	v.CanManage, v.Invitations = false, nil
+	v.Members[0].IsSelf, v.Members[1].IsSelf = false, true
 	ro := render(t, Members(orgPage("members", "Members", false), v))
-	if ro.Find("form").Length() != 1 || ro.Find(tid("invite-form")).Length() != 0 || ro.Find(tid("members-read-only")).Length() != 1 {
-		t.Errorf("read-only members page has %d forms (want only sign-out)", ro.Find("form").Length())
+	if ro.Find(tid("invite-form")).Length() != 0 || ro.Find(tid("members-read-only")).Length() != 1 || ro.Find(tid("member-remove")).Length() != 0 || ro.Find(tid("member-role-form")).Length() != 0 {
+		t.Error("read-only members page offers management")
 	}
-	if got := texts(ro, tid("member-role")); strings.Join(got, "|") != "admin|member" {
+	if f := ro.Find(tid("member-leave-confirm")).Closest("form"); f.AttrOr("action", "") != "/orgs/acme/members/leave" || ro.Find(tid("member-leave")).AttrOr("href", "") != "/orgs/acme/members/leave" {
+		t.Errorf("bob's leave form = %q", f.AttrOr("action", ""))
+	}
+	if got := texts(ro, tid("member-role")); strings.Join(got, "|") != "Admin|Member" {
 		t.Errorf("roles = %v", got)
+	}
+}
+
+// TestConfirmPage: the no-JavaScript confirmation posts the real form, and
+// a disabled one shows its reason instead.
+func TestConfirmPage(t *testing.T) {
+	t.Parallel()
+	m := MemberRow{UserID: "user_b", Name: "Bob", Email: "b@x.com", IsSelf: true}
+	v := MembersView{Slug: "acme", OrgName: "Acme Inc"}
+	doc := render(t, ConfirmPage(orgPage("members", "Leave organization", false), LeaveConfirm(v, m), "/orgs/acme/members"))
+	if f := doc.Find(tid("confirm-form")); f.AttrOr("action", "") != "/orgs/acme/members/leave" || f.AttrOr("method", "") != "post" || doc.Find(tid("confirm-cancel")).AttrOr("href", "") != "/orgs/acme/members" {
+		t.Error("leave confirmation page")
+	}
+	m.LastAdmin = true
+	doc = render(t, ConfirmPage(orgPage("members", "Leave organization", true), LeaveConfirm(v, m), "/orgs/acme/members"))
+	if doc.Find(tid("confirm-form")).Length() != 0 || doc.Find(tid("confirm-reason")).Text() != LastAdminLeaveReason {
+		t.Error("the last admin's leave page offers the form")
 	}
 }
 

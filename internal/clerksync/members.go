@@ -22,7 +22,7 @@ var ErrLastAdmin = errors.New("an organization needs an admin")
 // member gone meanwhile is models.ErrNotFound.
 func (c *Clerk) ChangeRole(ctx context.Context, userID, role string) (string, error) {
 	var newRole string
-	err := c.adminChange(ctx, userID, role == models.RoleAdmin, func(tx *gorm.DB, t models.Tenant, m *models.Member) error {
+	err := c.adminChange(ctx, userID, role == models.RoleAdmin, func(ctx context.Context, tx *gorm.DB, t models.Tenant, m *models.Member) error {
 		cm, err := c.memberships.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: t.OrgID, UserID: m.UserID, Role: clerk.String(role)})
 		if err != nil {
 			return classify("update membership", err)
@@ -42,36 +42,67 @@ func (c *Clerk) ChangeRole(ctx context.Context, userID, role string) (string, er
 // last admin cannot be removed (ErrLastAdmin); a member gone meanwhile is
 // models.ErrNotFound.
 func (c *Clerk) RemoveMember(ctx context.Context, userID string) error {
-	return c.adminChange(ctx, userID, false, func(tx *gorm.DB, t models.Tenant, m *models.Member) error {
-		_, err := c.memberships.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: t.OrgID, UserID: m.UserID})
-		if err != nil && !IsGone(err) {
-			return classify("delete membership", err)
-		}
-		if _, err := models.DeleteMembership(ctx, tx, m.MembershipID, t.OrgID, m.UserID); err != nil {
+	return c.adminChange(ctx, userID, false, c.removeMembership)
+}
+
+// Leave removes the request's own user from the request organization, as
+// RemoveMember does but without the right to manage members: anyone may
+// leave. The last admin cannot (ErrLastAdmin), so that an organization is
+// never left without one; one already gone is models.ErrNotFound.
+func (c *Clerk) Leave(ctx context.Context) error {
+	t, err := tenant(ctx)
+	if err != nil {
+		return err
+	}
+	return c.lockedChange(ctx, t.UserID, false, c.removeMembership)
+}
+
+// removeMembership deletes m's membership in Clerk, then here, with the
+// audit event: a removal, or a leave when m is the actor.
+func (c *Clerk) removeMembership(ctx context.Context, tx *gorm.DB, t models.Tenant, m *models.Member) error {
+	_, err := c.memberships.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: t.OrgID, UserID: m.UserID})
+	if err != nil && !IsGone(err) {
+		return classify("delete membership", err)
+	}
+	if _, err := models.DeleteMembership(ctx, tx, m.MembershipID, t.OrgID, m.UserID); err != nil {
+		return err
+	}
+	summary := "Removed " + m.DisplayName()
+	if m.UserID == t.UserID {
+		summary = m.DisplayName() + " left the organization"
+	}
+	return c.store.audited(ctx, tx, Audit{"member.removed", "user", m.UserID, summary})
+}
+
+// change is a role change or removal of the member m, run under the admin
+// lock with its transaction.
+type change func(ctx context.Context, tx *gorm.DB, t models.Tenant, m *models.Member) error
+
+// adminChange runs fn, an admin's role change or removal of the member
+// userID, under the admin lock (see lockedChange), once it has checked
+// that the actor may still manage members.
+func (c *Clerk) adminChange(ctx context.Context, userID string, keep bool, fn change) error {
+	return c.lockedChange(ctx, userID, keep, func(ctx context.Context, tx *gorm.DB, t models.Tenant, m *models.Member) error {
+		if err := stillMayManage(ctx, tx, t); err != nil {
 			return err
 		}
-		summary := "Removed " + m.DisplayName()
-		if m.UserID == t.UserID {
-			summary = m.DisplayName() + " left the organization"
-		}
-		return c.store.audited(ctx, tx, Audit{"member.removed", "user", m.UserID, summary})
+		return fn(ctx, tx, t, m)
 	})
 }
 
-// adminChange runs change, a role change or removal of the member userID,
+// lockedChange runs fn, a role change or removal of the member userID,
 // serialized with every other such change of the organization, on every
 // instance: in one transaction it takes the organization's admin lock
 // (models.LockAdmins), reads the member again under it (ErrNotFound when
 // gone), refuses with ErrLastAdmin when keep is false for the only admin
-// (keep: the member stays an admin), checks that the actor may still
-// manage members, and then runs change with the transaction and the member
-// as read under the lock. change calls Clerk and then writes, so the
-// check, the Clerk call and the local write happen under the lock, and the
-// next change's check sees their outcome. The transaction, and its pooled
-// connection, is held across the Clerk call: bounded by the request's
-// deadline and the Clerk client's timeout, and only for these rare admin
-// actions.
-func (c *Clerk) adminChange(ctx context.Context, userID string, keep bool, change func(tx *gorm.DB, t models.Tenant, m *models.Member) error) error {
+// (keep: the member stays an admin), and then runs fn with the transaction
+// and the member as read under the lock. fn calls Clerk and then writes,
+// so the check, the Clerk call and the local write happen under the lock,
+// and the next change's check sees their outcome. The transaction, and its
+// pooled connection, is held across the Clerk call: bounded by the
+// request's deadline and the Clerk client's timeout, and only for these
+// rare admin actions.
+func (c *Clerk) lockedChange(ctx context.Context, userID string, keep bool, fn change) error {
 	t, err := tenant(ctx)
 	if err != nil {
 		return err
@@ -89,10 +120,7 @@ func (c *Clerk) adminChange(ctx context.Context, userID string, keep bool, chang
 				return err
 			}
 		}
-		if err := stillMayManage(ctx, tx, t); err != nil {
-			return err
-		}
-		return change(tx, t, m)
+		return fn(ctx, tx, t, m)
 	})
 }
 

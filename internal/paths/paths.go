@@ -87,7 +87,8 @@ func Members(slug string) string { return Org(slug) + "/members" }
 // Invitations invites by email (POST).
 func Invitations(slug string) string { return Members(slug) + "/invitations" }
 
-// RevokeInvitation revokes a pending invitation (POST).
+// RevokeInvitation is a pending invitation's revoke confirmation (GET) and
+// its revocation (POST).
 func RevokeInvitation(slug, invitationID string) string {
 	return Invitations(slug) + "/" + segment(invitationID) + "/revoke"
 }
@@ -95,10 +96,14 @@ func RevokeInvitation(slug, invitationID string) string {
 // MemberRole changes a member's role (POST).
 func MemberRole(slug, userID string) string { return Members(slug) + "/" + segment(userID) + "/role" }
 
-// RemoveMember removes a member (POST).
+// RemoveMember is a member's removal confirmation (GET) and their removal (POST).
 func RemoveMember(slug, userID string) string {
 	return Members(slug) + "/" + segment(userID) + "/remove"
 }
+
+// LeaveOrg is the signed-in user's own leave confirmation (GET) and their
+// leaving the organization (POST).
+func LeaveOrg(slug string) string { return Members(slug) + "/leave" }
 
 // Settings is an organization's settings page (GET) and its update (POST).
 func Settings(slug string) string { return Org(slug) + "/settings" }

@@ -24,6 +24,7 @@ func TestPaths(t *testing.T) {
 		{RevokeInvitation(Slug, InvitationID), "/orgs/{slug}/members/invitations/{invitationID}/revoke"},
 		{MemberRole(Slug, UserID), "/orgs/{slug}/members/{userID}/role"},
 		{RemoveMember(Slug, UserID), "/orgs/{slug}/members/{userID}/remove"},
+		{LeaveOrg(Slug), "/orgs/{slug}/members/leave"},
 		{Settings(Slug), "/orgs/{slug}/settings"},
 		{DeleteOrg(Slug), "/orgs/{slug}/settings/delete"},
 		{Audit(Slug), "/orgs/{slug}/audit"},

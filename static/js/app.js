@@ -40,12 +40,41 @@
 
   document.addEventListener("keydown", function (ev) {
     if (ev.key !== "Escape") return;
-    var open = document.querySelector("details[data-menu][open], details[data-confirm-dialog][open]");
+    var open = document.querySelector("details[data-menu][open]");
     if (!open) return;
     open.removeAttribute("open");
     var summary = open.querySelector("summary");
     if (summary) summary.focus();
   });
+
+  // Confirmations (views/components.templ ConfirmDialog): without this file
+  // the opening link leads to a confirmation page; here it opens its
+  // <dialog> with showModal() instead. The browser puts the dialog in the
+  // top layer (no scroll box clips it), makes the page behind inert, moves
+  // the focus in and closes it on Escape; closing it, however it happens,
+  // gives the focus back to the link that opened it.
+  document.addEventListener("click", function (ev) {
+    var opener = ev.target.closest("[data-dialog-open]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
+      if (!dialog || typeof dialog.showModal !== "function") return; // the page it links to asks instead
+      ev.preventDefault();
+      dialog._opener = opener;
+      dialog.showModal();
+      return;
+    }
+    var cancel = ev.target.closest("[data-dialog-close]");
+    if (cancel) { cancel.closest("dialog").close(); return; }
+    // The dialog element itself is hit only on its backdrop: its content
+    // fills its box.
+    if (ev.target.matches("dialog[data-confirm-dialog][open]")) ev.target.close();
+  });
+  // close does not bubble: listen while it descends.
+  document.addEventListener("close", function (ev) {
+    var dialog = ev.target;
+    if (dialog._opener && dialog._opener.isConnected) dialog._opener.focus();
+    dialog._opener = null;
+  }, true);
 
   // Forms and buttons marked data-confirm ask before submitting.
   document.addEventListener("submit", function (ev) {
