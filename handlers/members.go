@@ -118,9 +118,9 @@ func (h *memberHandlers) pendingInvitations(r *http.Request) ([]views.Invitation
 	}
 	var out []views.InvitationRow
 	for _, i := range invitations {
-		row := views.InvitationRow{ID: i.ID, Email: i.Email, RoleLabel: models.RoleLabel(i.Role), Sent: formatTime(i.CreatedAt), Expires: "never"}
+		row := views.InvitationRow{ID: i.ID, Email: i.Email, RoleLabel: models.RoleLabel(i.Role), Sent: views.At(i.CreatedAt)}
 		if i.ExpiresAt != nil {
-			row.Expires = formatTime(*i.ExpiresAt)
+			row.Expires = views.At(*i.ExpiresAt)
 		}
 		out = append(out, row)
 	}

@@ -197,7 +197,7 @@ func TestMembersView(t *testing.T) {
 			{UserID: "user_a", Name: "Alice", Email: "a@x.com", Role: "org:admin", RoleLabel: "Admin", IsAdmin: true, IsSelf: true, LastAdmin: true, Error: "Alice is the only admin."},
 			{UserID: "user_b", Name: "Bob", Email: "b@x.com", Role: "org:member", RoleLabel: "Member"},
 		},
-		Invitations: []InvitationRow{{ID: "orginv_1", Email: "new@x.com", RoleLabel: "Member", Sent: "today", Expires: "later"}},
+		Invitations: []InvitationRow{{ID: "orginv_1", Email: "new@x.com", RoleLabel: "Member", Sent: At(time.Now()), Expires: At(time.Now().Add(30 * 24 * time.Hour))}},
 		Invite:      InviteForm{Email: "bad", Role: "org:admin", Errors: map[string]string{"email": "Enter a valid email address."}},
 	}
 	doc := render(t, Members(orgPage("members", "Members", true), v))

@@ -188,7 +188,7 @@ func (repo *repository) checkGoNames(r Resource, out output) error {
 		return refuse("NAME %q clashes with Handlers.%s, a field in handlers/handlers.go", r.Name, r.VarPlural)
 	}
 	// The resource's variable must not hide a package-level name that the
-	// same functions call (formatTime, writeJSON, …).
+	// same functions call (orDefault, writeJSON, …).
 	for _, k := range []pkg{{"handlers", "handlers"}, {"models", "models"}} {
 		if declared[k][r.Var] {
 			return refuse("NAME %q would make the variable %s hide %s.%s", r.Name, r.Var, k.name, r.Var)
