@@ -48,6 +48,9 @@ func TestMembersRemoveDialog(t *testing.T) {
 			dialog := bob + " " + tid("member-remove-dialog")
 			tab.WaitVisible(dialog)
 			assertModalOnScreen(t, tab, vp.name, dialog)
+			if close == "Escape" && vp == desktop {
+				tab.checkAccessibilityBothSchemes("members, remove dialog open")
+			}
 			if close == "Escape" {
 				tab.Do("press Escape", chromedp.KeyEvent(kb.Escape))
 			} else {
