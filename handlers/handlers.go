@@ -86,7 +86,7 @@ func New(d Deps) *Handlers {
 		webhooks:  NewWebhookHandler(d.Webhooks, d.Log),
 		auth:      authHandlers{pages: p, hosted: d.Hosted, baseURL: d.BaseURL, clerk: d.Clerk},
 		account:   accountHandlers{pages: p, db: d.DB, profileURL: d.Hosted.UserProfileURL},
-		orgs:      orgHandlers{pages: p, clerk: d.Clerk, directory: d.Directory},
+		orgs:      orgHandlers{pages: p, db: d.DB, clerk: d.Clerk, directory: d.Directory},
 		dashboard: dashboardHandlers{tp},
 		projects:  projectHandlers{tp},
 		members:   memberHandlers{pages: p, db: d.DB, clerk: d.Clerk, baseURL: d.BaseURL},
