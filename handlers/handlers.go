@@ -85,7 +85,7 @@ func New(d Deps) *Handlers {
 		health:    healthHandlers{log: d.Log, ready: d.Ready},
 		webhooks:  NewWebhookHandler(d.Webhooks, d.Log),
 		auth:      authHandlers{pages: p, hosted: d.Hosted, baseURL: d.BaseURL, clerk: d.Clerk},
-		account:   accountHandlers{pages: p, db: d.DB, profileURL: d.Hosted.UserProfileURL},
+		account:   accountHandlers{pages: p, db: d.DB, hosted: d.Hosted, baseURL: d.BaseURL},
 		orgs:      orgHandlers{pages: p, db: d.DB, clerk: d.Clerk, directory: d.Directory},
 		dashboard: dashboardHandlers{tp},
 		projects:  projectHandlers{tp},
