@@ -48,8 +48,8 @@ func TestNewVisitorSignsUpAndGetsToWork(t *testing.T) {
 	if n := tab.Count(tid("org-item")); n != 0 {
 		t.Errorf("a new user's organization list has %d entries, want 0", n)
 	}
-	if body := tab.BodyText(); !strings.Contains(body, "No organizations yet") {
-		t.Errorf("/orgs of a new user does not say there are no organizations:\n%s", body)
+	if got := tab.Text("main h1"); got != "Create your organization" {
+		t.Errorf("/orgs of a new user is headed %q, want the one step: Create your organization", got)
 	}
 
 	// Create an organization.

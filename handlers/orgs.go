@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
+
+	"gorm.io/gorm"
 
 	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/live"
@@ -12,24 +15,52 @@ import (
 	"example.com/saas/views"
 )
 
-// orgHandlers list the user's organizations and create new ones.
+// orgHandlers list the user's organizations, create new ones and choose
+// where the app opens.
 type orgHandlers struct {
 	*pages
+	db        *gorm.DB
 	clerk     *clerksync.Clerk
 	directory *live.Directory
 }
 
-// openApp sends the user to the organization they used last, if they are
-// still a member, else to the list of their organizations.
+// openApp is where sign-in lands when the visitor asked for no page of
+// their own (/sign-in's redirect_url wins): the organization they used last,
+// on any device, while they are still a member; else their only one; else
+// the organization chooser.
 func (h *orgHandlers) openApp(w http.ResponseWriter, r *http.Request) {
 	id, _ := models.IdentityFrom(r.Context())
-	if last := h.sessions.Load(r).LastOrg; last != "" {
-		if t, err := h.directory.TenantForSlug(r.Context(), last, id.UserID); err == nil {
-			http.Redirect(w, r, paths.Org(t.Slug), http.StatusFound)
-			return
-		}
+	to, err := h.landing(r.Context(), id.UserID)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
 	}
-	http.Redirect(w, r, paths.Orgs, http.StatusFound)
+	http.Redirect(w, r, to, http.StatusFound)
+}
+
+// landing is openApp's destination for userID.
+func (h *orgHandlers) landing(ctx context.Context, userID string) (string, error) {
+	slug, err := models.LastOrganizationSlug(ctx, h.db, userID)
+	if err == nil {
+		return paths.Org(slug), nil
+	}
+	if !errors.Is(err, models.ErrNotFound) {
+		return "", err
+	}
+	_, orgs, err := h.directory.UserAndOrganizations(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	if len(orgs) == 1 && orgs[0].Slug != "" {
+		return paths.Org(string(orgs[0].Slug)), nil
+	}
+	return paths.Orgs, nil
+}
+
+// recordLastOrg stores the organization a page was opened in, for openApp
+// (middleware.OrgMemory calls it only when it changed).
+func (h *orgHandlers) recordLastOrg(ctx context.Context, userID, orgID string) error {
+	return models.RecordLastOrganization(ctx, h.db, userID, orgID)
 }
 
 // listOrgs shows the user's organizations from the local tables.

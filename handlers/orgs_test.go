@@ -241,7 +241,7 @@ func TestCreateOrganization(t *testing.T) {
 }
 
 // TestOrgListAndApp: /orgs lists the user's organizations; /app opens the
-// last one used, while the user is still a member.
+// last one used, while the user is still a member, else the only one.
 func TestOrgListAndApp(t *testing.T) {
 	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
@@ -260,10 +260,11 @@ func TestOrgListAndApp(t *testing.T) {
 	if _, _, resp := send(t, s, noFollow, "GET", "/app", nil); resp.Header.Get("Location") != "/orgs/globex" {
 		t.Errorf("/app after globex = %q, want /orgs/globex", resp.Header.Get("Location"))
 	}
+	// Left with acme alone, the user lands in it (the one organization).
 	s.DB.Exec("DELETE FROM memberships WHERE user_id = ? AND organization_id = ?", aliceID, globexID)
-	testenv.Eventually(t, "/app after leaving globex goes to /orgs", func() bool {
+	testenv.Eventually(t, "/app after leaving globex goes to acme, the only one left", func() bool {
 		_, _, resp := send(t, s, noFollow, "GET", "/app", nil)
-		return resp.Header.Get("Location") == "/orgs"
+		return resp.Header.Get("Location") == "/orgs/acme"
 	})
 	if code, _, _ := send(t, s, follow, "GET", "/orgs/globex", nil); code != http.StatusNotFound {
 		t.Errorf("former organization = %d, want 404", code)

@@ -166,7 +166,8 @@ func (h *Handlers) protectedRoutes(mux *http.ServeMux, requireUser func(http.Han
 	// Inside an organization: RequireUser, then the tenant (the URL's slug
 	// for pages, the token's active organization for the API; members
 	// only, 404 otherwise), then the route's permission (403 naming it).
-	pages := middleware.RequireOrgMember(h.tenants.bySlug, h.pages.sessions, h.pages.renderError)
+	memory := middleware.OrgMemory{Sessions: h.pages.sessions, Record: h.orgs.recordLastOrg, Log: h.pages.log}
+	pages := middleware.RequireOrgMember(h.tenants.bySlug, memory, h.pages.renderError)
 	api := middleware.RequireActiveOrg(h.tenants.byOrg, h.pages.renderError)
 	for _, rt := range h.tenantRoutes() {
 		var next http.Handler = rt.handler

@@ -26,7 +26,8 @@ type AppSession struct {
 	UserID     string
 	SessionID  string
 	VerifiedAt time.Time
-	// LastOrg is the slug of the organization last used, for /app.
+	// LastOrg is the slug of the organization last recorded as the user's
+	// last used (OrgMemory), so a page view of it records nothing again.
 	LastOrg string
 }
 

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 
 	"example.com/saas/models"
@@ -18,11 +19,24 @@ type ErrorRenderer func(http.ResponseWriter, *http.Request, error)
 // RequireOrgMember puts the organization of the URL's {slug} in the context
 // as the request's tenant, for members only: anyone else gets the 404 page,
 // so a non-member cannot learn that the organization exists. A page view
-// remembers the slug in the app session for /app. It runs after
-// RequireUser, on routes whose pattern has {slug}.
-func RequireOrgMember(lookup TenantLookup, sessions *SessionStore, renderError ErrorRenderer) func(http.Handler) http.Handler {
+// remembers the organization (OrgMemory) for the landing after sign-in. It
+// runs after RequireUser, on routes whose pattern has {slug}.
+func RequireOrgMember(lookup TenantLookup, memory OrgMemory, renderError ErrorRenderer) func(http.Handler) http.Handler {
 	slug := func(r *http.Request, _ models.Identity) string { return r.PathValue("slug") }
-	return requireTenant(lookup, slug, models.ErrNotFound, sessions, renderError)
+	return requireTenant(lookup, slug, models.ErrNotFound, &memory, renderError)
+}
+
+// OrgMemory remembers the organization a user opened last. Record stores it
+// for good (the users table: it outlives the session); the app session notes
+// what was recorded, so a page view writes only when the organization changed
+// rather than on every request.
+type OrgMemory struct {
+	Sessions *SessionStore
+	// Record stores orgID as userID's last organization; nil records nothing.
+	Record func(ctx context.Context, userID, orgID string) error
+	// Log receives a failed Record (the page is served all the same); nil
+	// is slog.Default().
+	Log *slog.Logger
 }
 
 // RequireActiveOrg is RequireOrgMember for the JSON API: the tenant is the
@@ -42,9 +56,9 @@ type tenantKey func(r *http.Request, id models.Identity) string
 // requireTenant is RequireOrgMember and RequireActiveOrg: it looks up the
 // tenant keyOf names for the signed-in user, notes its organization for the
 // logs and serves next with the tenant in the context. Without a user or a
-// key it answers missing, and a failed lookup with its error. With sessions,
-// a page view remembers the organization.
-func requireTenant(lookup TenantLookup, keyOf tenantKey, missing error, sessions *SessionStore, renderError ErrorRenderer) func(http.Handler) http.Handler {
+// key it answers missing, and a failed lookup with its error. With memory, a
+// page view remembers the organization.
+func requireTenant(lookup TenantLookup, keyOf tenantKey, missing error, memory *OrgMemory, renderError ErrorRenderer) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, ok := models.IdentityFrom(r.Context())
@@ -59,23 +73,44 @@ func requireTenant(lookup TenantLookup, keyOf tenantKey, missing error, sessions
 				return
 			}
 			NoteOrg(r.Context(), t.OrgID)
-			if r.Method == http.MethodGet && sessions != nil {
-				rememberOrg(w, r, sessions, id.UserID, t.Slug)
+			if r.Method == http.MethodGet && memory != nil {
+				memory.remember(w, r, id.UserID, t)
 			}
 			next.ServeHTTP(w, r.WithContext(models.WithTenant(r.Context(), t)))
 		})
 	}
 }
 
-// rememberOrg stores slug as the last used organization, only in the app
-// session of this same user, and only when it changed.
-func rememberOrg(w http.ResponseWriter, r *http.Request, sessions *SessionStore, userID, slug string) {
-	a := sessions.Load(r)
-	if a.UserID != userID || a.LastOrg == slug {
+// remember records t as userID's last organization unless the app session
+// says it already is. A session of no one or of another user is the one Auth
+// replaces in this very response: the organization is recorded, and the next
+// page view, with the new session, notes it.
+func (m *OrgMemory) remember(w http.ResponseWriter, r *http.Request, userID string, t models.Tenant) {
+	if m.Sessions == nil {
 		return
 	}
-	a.LastOrg = slug
-	sessions.Save(w, r, a)
+	a := m.Sessions.Load(r)
+	if a.UserID == userID && a.LastOrg == t.Slug {
+		return
+	}
+	if m.Record != nil {
+		if err := m.Record(r.Context(), userID, t.OrgID); err != nil {
+			m.logger().WarnContext(r.Context(), "record last organization", slog.Any("error", err))
+			return // not noted: the next page view tries again
+		}
+	}
+	if a.UserID != userID {
+		return
+	}
+	a.LastOrg = t.Slug
+	m.Sessions.Save(w, r, a)
+}
+
+func (m *OrgMemory) logger() *slog.Logger {
+	if m.Log != nil {
+		return m.Log
+	}
+	return slog.Default()
 }
 
 // RequirePermission lets through only users whose membership grants

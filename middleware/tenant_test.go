@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -44,9 +45,9 @@ func tenantEcho(w http.ResponseWriter, r *http.Request) {
 func TestRequireOrgMember(t *testing.T) {
 	store := NewSessionStore([]byte("0123456789abcdef0123456789abcdef"), false)
 	mux := http.NewServeMux()
-	chain := RequireOrgMember(fakeLookup, store, statusOf)(RequirePermission(models.PermProjectsManage, statusOf)(http.HandlerFunc(tenantEcho)))
+	chain := RequireOrgMember(fakeLookup, OrgMemory{Sessions: store}, statusOf)(RequirePermission(models.PermProjectsManage, statusOf)(http.HandlerFunc(tenantEcho)))
 	mux.Handle("GET /orgs/{slug}", chain)
-	mux.Handle("GET /orgs/{slug}/settings", RequireOrgMember(fakeLookup, store, statusOf)(RequirePermission(models.PermProfileManage, statusOf)(http.HandlerFunc(tenantEcho))))
+	mux.Handle("GET /orgs/{slug}/settings", RequireOrgMember(fakeLookup, OrgMemory{Sessions: store}, statusOf)(RequirePermission(models.PermProfileManage, statusOf)(http.HandlerFunc(tenantEcho))))
 
 	tests := []struct {
 		name, user, path string
@@ -72,27 +73,59 @@ func TestRequireOrgMember(t *testing.T) {
 	}
 }
 
+// A page view records the organization once and notes it in the app
+// session: the next view of the same organization records nothing, another
+// organization's does, and a failed record is tried again.
 func TestRequireOrgMemberRemembersOrg(t *testing.T) {
 	store := NewSessionStore([]byte("0123456789abcdef0123456789abcdef"), false)
 	setup := httptest.NewRecorder()
 	store.Save(setup, httptest.NewRequest("GET", "/", nil), AppSession{UserID: "user_m", SessionID: "sess", VerifiedAt: time.Now()})
+	cookies := setup.Result().Cookies()
 
-	mux := http.NewServeMux()
-	mux.Handle("GET /orgs/{slug}", RequireOrgMember(fakeLookup, store, statusOf)(http.HandlerFunc(tenantEcho)))
-	r := httptest.NewRequest("GET", "/orgs/acme", nil)
-	for _, c := range setup.Result().Cookies() {
-		r.AddCookie(c)
+	var recorded []string
+	var fail error
+	record := func(_ context.Context, userID, orgID string) error {
+		recorded = append(recorded, userID+"@"+orgID)
+		return fail
 	}
-	r = r.WithContext(models.WithIdentity(r.Context(), models.Identity{UserID: "user_m"}))
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, r)
+	lookup := func(ctx context.Context, key, userID string) (models.Tenant, error) {
+		if key == "beta" {
+			return models.Tenant{OrgID: "org_beta", Slug: "beta", UserID: userID}, nil
+		}
+		return fakeLookup(ctx, key, userID)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /orgs/{slug}", RequireOrgMember(lookup, OrgMemory{Sessions: store, Record: record}, statusOf)(http.HandlerFunc(tenantEcho)))
+	visit := func(path string) {
+		r := httptest.NewRequest("GET", path, nil)
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		r = r.WithContext(models.WithIdentity(r.Context(), models.Identity{UserID: "user_m"}))
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, r)
+		if c := rec.Result().Cookies(); len(c) > 0 {
+			cookies = c
+		}
+	}
 
+	visit("/orgs/acme")
 	next := httptest.NewRequest("GET", "/app", nil)
-	for _, c := range rec.Result().Cookies() {
+	for _, c := range cookies {
 		next.AddCookie(c)
 	}
 	if got := store.Load(next); got.LastOrg != "acme" || got.UserID != "user_m" || got.SessionID != "sess" {
 		t.Errorf("app session after /orgs/acme = %+v, want LastOrg acme and the rest kept", got)
+	}
+	visit("/orgs/acme")
+	fail = errors.New("database down")
+	visit("/orgs/beta")
+	fail = nil
+	visit("/orgs/beta")
+	visit("/orgs/beta")
+	want := []string{"user_m@org_acme", "user_m@org_beta", "user_m@org_beta"}
+	if fmt.Sprint(recorded) != fmt.Sprint(want) {
+		t.Errorf("recorded %q, want %q (once per change, again after a failure)", recorded, want)
 	}
 }
 

@@ -77,7 +77,7 @@ type syncedTable struct {
 }
 
 var (
-	syncedUsers         = syncedTable{"users", "user", "email = '', first_name = '', last_name = '', image_url = ''", "user_id"}
+	syncedUsers         = syncedTable{"users", "user", "email = '', first_name = '', last_name = '', image_url = '', last_organization_id = NULL", "user_id"}
 	syncedOrganizations = syncedTable{"organizations", "organization", "slug = NULL", "organization_id"}
 )
 

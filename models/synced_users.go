@@ -21,9 +21,12 @@ type User struct {
 	// ClerkUpdatedAt is Clerk's updated_at of the version held; nil for a row
 	// made from a membership's public user data, so the real event still applies.
 	ClerkUpdatedAt *time.Time
-	DeletedAt      *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// LastOrganizationID is the organization the user opened last, written
+	// by the app (RecordLastOrganization), never by Clerk's sync.
+	LastOrganizationID *string
+	DeletedAt          *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Deleted reports whether the user was deleted in Clerk.

@@ -357,17 +357,32 @@ func TestAccountAndErrorViews(t *testing.T) {
 	}
 }
 
-// TestOrgsEmptyState: a new user sees the empty state and the create form.
+// TestOrgsEmptyState: a new user sees one step, the create form, with no
+// empty list and no second button to the same form; a user with
+// organizations sees the list and the form beside it.
 func TestOrgsEmptyState(t *testing.T) {
 	t.Parallel()
 	p := Page{Title: "Organizations", User: &UserNav{ID: "u", Name: "Nora"}}
 	doc := render(t, Orgs(p, OrgsView{Form: OrgForm{Name: "x", Errors: map[string]string{"name": "Taken."}}}))
-	if doc.Find(tid("empty-state")).Length() != 1 || doc.Find(tid("create-org-form")).Length() != 1 || doc.Find(tid("error-name")).Length() != 1 {
-		t.Error("orgs empty state or form")
+	if doc.Find(tid("first-org")).Length() != 1 || doc.Find(tid("create-org-form")).Length() != 1 || doc.Find(tid("error-name")).Length() != 1 {
+		t.Error("a new user's create step or its form")
 	}
-	doc = render(t, Orgs(p, OrgsView{Orgs: []OrgNav{{Name: "Acme Inc", Slug: "acme", Role: "admin", IsAdmin: true}}}))
+	if got := doc.Find("main h1").Text(); got != "Create your organization" {
+		t.Errorf("a new user's heading = %q, want Create your organization", got)
+	}
+	if n := doc.Find(tid("empty-state") + "," + tid("org-list") + "," + tid("org-switcher-create")).Length(); n != 0 {
+		t.Errorf("a new user's page has %d empty states, lists or extra create links, want 0", n)
+	}
+	if got := doc.Find(tid("create-org-form")).AttrOr("hx-post", ""); got != "/orgs" {
+		t.Errorf("create form hx-post = %q, want /orgs (a refused name keeps the URL)", got)
+	}
+	p.Orgs = []OrgNav{{Name: "Acme Inc", Slug: "acme", Role: "admin", IsAdmin: true}}
+	doc = render(t, Orgs(p, OrgsView{Orgs: p.Orgs}))
 	if got := texts(doc, tid("org-item")+" .font-medium"); strings.Join(got, "|") != "Acme Inc" {
 		t.Errorf("org names = %v", got)
+	}
+	if doc.Find(tid("first-org")).Length() != 0 || doc.Find(tid("create-org-form")).Length() != 1 {
+		t.Error("a user with organizations: want the list and one create form")
 	}
 }
 

@@ -26,6 +26,10 @@ type pageData struct {
 	Ticket     string
 	Invitation string
 	Emails     []Email // the outbox page
+	// FullName and BackURL are the user page's (accountpage.go); Identifier is
+	// its email address.
+	FullName string
+	BackURL  string
 }
 
 func (s *Server) renderPage(w http.ResponseWriter, status int, d pageData) {

@@ -68,6 +68,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /sign-up", s.portalPost(s.signUp, s.signUpWithTicket))
 	mux.HandleFunc("GET /sign-out", s.showSignOut)
 	mux.HandleFunc("POST /sign-out", s.signOut)
+	mux.HandleFunc("GET "+accountPath, s.showAccount)
+	mux.HandleFunc("POST "+accountPath, s.accountPost(s.renameLocked, s.renamed))
+	mux.HandleFunc("POST "+accountPath+"/sign-out-all", s.accountPost(s.revokeAllLocked, s.signedOutEverywhere))
 	mux.HandleFunc("GET /{$}", s.index)
 
 	// Emulator extras (public, not counted).

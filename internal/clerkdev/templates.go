@@ -64,9 +64,34 @@ const pageHTML = `<!doctype html>
   <p>End your session in this browser?</p>
   <button type="submit" data-testid="submit">Sign out</button>
 </form>
+{{else if eq .Mode "account"}}
+<section aria-labelledby="profile-h" data-testid="account-profile">
+  <h2 id="profile-h" class="sr-only">Profile</h2>
+  <p class="name" data-testid="account-name">{{if .FullName}}{{.FullName}}{{else}}{{.Identifier}}{{end}}</p>
+  <p class="meta">Primary email <code data-testid="account-email">{{.Identifier}}</code></p>
+</section>
+<form method="post" action="/user" data-testid="account-name-form">
+  <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
+  <input type="hidden" name="__clerk_db_jwt" value="{{.DevBrowser}}">
+  <div class="row">
+    <div><label for="first_name">First name</label>
+    <input id="first_name" name="first_name" autocomplete="given-name" value="{{.FirstName}}"></div>
+    <div><label for="last_name">Last name</label>
+    <input id="last_name" name="last_name" autocomplete="family-name" value="{{.LastName}}"></div>
+  </div>
+  <button type="submit" data-testid="account-save">Save name</button>
+</form>
+<form method="post" action="/user/sign-out-all" data-testid="account-sign-out-all-form">
+  <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
+  <input type="hidden" name="__clerk_db_jwt" value="{{.DevBrowser}}">
+  <h2>Sessions</h2>
+  <p class="meta">Ends your sessions in every browser and app, this one included.</p>
+  <button type="submit" class="secondary" data-testid="account-sign-out-all">Sign out of all sessions</button>
+</form>
+{{if .BackURL}}<p><a href="{{.BackURL}}" data-testid="account-back">Back to the app</a></p>{{end}}
 {{else if eq .Mode "index"}}
 <ul>
-  <li><a href="/sign-in">Sign in</a> · <a href="/sign-up">Sign up</a> · <a href="/sign-out">Sign out</a></li>
+  <li><a href="/sign-in">Sign in</a> · <a href="/sign-up">Sign up</a> · <a href="/user">Account</a> · <a href="/sign-out">Sign out</a></li>
   <li><a href="/__clerkdev/emails">Emails (outbox)</a> · <a href="/__clerkdev/deliveries">Webhook deliveries</a> · <a href="/__clerkdev/stats">Backend API stats</a> · <a href="/.well-known/jwks.json">JWKS</a></li>
 </ul>
 {{if .Accounts}}<section aria-labelledby="accounts-h" class="accounts">
@@ -117,4 +142,8 @@ a { color: var(--link); }
 .email .body { white-space: pre-line; overflow-wrap: anywhere; }
 .email a { overflow-wrap: anywhere; }
 input[readonly] { color: var(--muted); }
+.name { font-size: 1.1rem; font-weight: 600; margin: 0; }
+.meta { color: var(--muted); font-size: .875rem; }
+button.secondary { background: transparent; color: var(--error); border: 1px solid var(--border); }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `
