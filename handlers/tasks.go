@@ -29,7 +29,7 @@ func taskTitleErr(title string) string {
 // assigning), with their names by user id.
 func (h *projectHandlers) projectBase(r *http.Request, tx *gorm.DB) (views.ProjectView, map[string]string, error) {
 	t, _ := models.TenantFrom(r.Context())
-	v := views.ProjectView{Slug: t.Slug, CanManage: t.Can(models.PermProjectsManage)}
+	v := views.ProjectView{Slug: t.Slug, CanManage: t.Can(models.PermProjectsManage), Fragment: isHTMX(r)}
 	p, err := models.GetProject(r.Context(), tx, r.PathValue("id"))
 	if err != nil {
 		return v, nil, err

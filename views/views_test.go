@@ -177,6 +177,11 @@ func TestTaskListHtmx(t *testing.T) {
 	if rows.First().Find(`noscript`).Length() != 1 || rows.First().Find(`[hx-trigger="change"]`).Length() != 1 {
 		t.Error("the assignee select does not save on change, or its Assign button is not for no-JS only")
 	}
+	v.Fragment = true
+	if n := render(t, TaskList(v)).Find("noscript").Length(); n != 0 {
+		t.Errorf("an htmx answer has %d <noscript> fallbacks, which htmx would show", n)
+	}
+	v.Fragment = false
 	if got := texts(doc, tid("task-progress")); len(got) != 1 || got[0] != "3 of 130 done" {
 		t.Errorf("progress = %v", got)
 	}
