@@ -266,6 +266,9 @@ func TestTaskDeleteAndRestore(t *testing.T) {
 	if code, _, _ := hxSend(t, s, noFollow, "POST", paths.ToggleTask("acme", projectID, ids[1]), url.Values{}); code != http.StatusNotFound {
 		t.Errorf("toggle of the deleted task = %d, want 404", code)
 	}
+	if _, dash, _ := send(t, s, follow, "GET", "/orgs/acme", nil); strings.Join(testIDs(t, dash, "stat-done-tasks"), "") != "1" {
+		t.Errorf("dashboard done tasks after the delete = %q, want 1", testIDs(t, dash, "stat-done-tasks"))
+	}
 
 	carol, _ := s.SignedIn(t, "carol@example.com")
 	for _, slug := range []string{"globex", "acme"} {
