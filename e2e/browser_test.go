@@ -401,6 +401,19 @@ func (tab *Tab) WaitVisible(css string) {
 	tab.Do("wait for "+css, chromedp.WaitVisible(chromedp.CSS(css)))
 }
 
+// WaitTrue waits until the JavaScript expression is true in the page, as
+// after an htmx swap that no selector alone tells apart.
+func (tab *Tab) WaitTrue(expr string) {
+	tab.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !Eval[bool](tab, "!!("+expr+")") {
+		if time.Now().After(deadline) {
+			tab.fail("wait for "+expr, context.DeadlineExceeded)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Text returns the visible text of the first element matching css.
 func (tab *Tab) Text(css string) string {
 	tab.t.Helper()

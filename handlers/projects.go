@@ -181,15 +181,16 @@ func (h *projectHandlers) showProject(w http.ResponseWriter, r *http.Request) {
 	h.renderProject(w, r, http.StatusOK, "", nil)
 }
 
-// renderProject shows the project of the URL with the add-task form holding
-// title and errs.
+// renderProject shows the project of the URL (the page of its tasks after
+// ?after=) with the add-task form holding title, the posted assignee and
+// errs.
 func (h *projectHandlers) renderProject(w http.ResponseWriter, r *http.Request, status int, title string, errs map[string]string) {
 	v, err := h.projectView(r)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
-	v.TaskTitle, v.Errors = title, errs
+	v.TaskTitle, v.TaskAssignee, v.Errors = title, r.PostFormValue("assignee_id"), errs
 	h.render(w, r, status, views.Project(h.orgPage(w, r, v.Project.Name, "projects"), v))
 }
 

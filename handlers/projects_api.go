@@ -177,7 +177,8 @@ func (h *projectHandlers) writeTask(w http.ResponseWriter, r *http.Request, stat
 // apiDeleteTask deletes a task.
 func (h *projectHandlers) apiDeleteTask(w http.ResponseWriter, r *http.Request) {
 	apiDelete(h, w, r, func(tx *gorm.DB) error {
-		return models.DeleteTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"))
+		_, err := models.DeleteTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"))
+		return err
 	})
 }
 

@@ -83,7 +83,7 @@ func TestProjectPages(t *testing.T) {
 		resp.Body.Close()
 	}
 
-	if code, _, _ := send(t, s, noFollow, "POST", taskURL+"/delete", nil); code != http.StatusSeeOther || countRows(t, s, "tasks", acmeID) != 0 {
+	if code, _, _ := send(t, s, noFollow, "POST", taskURL+"/delete", nil); code != http.StatusSeeOther || liveTasks(t, s, acmeID) != 0 {
 		t.Errorf("delete task = %d", code)
 	}
 

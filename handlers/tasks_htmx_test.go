@@ -11,9 +11,10 @@ import (
 	"example.com/saas/internal/paths"
 )
 
-// TestTaskHtmxAndFallbacks: each task action answers htmx with the task
-// list alone and a plain form post with a redirect; a stale htmx request
-// after sign-out gets HX-Redirect to sign-in.
+// TestTaskHtmxAndFallbacks: each task action answers htmx with its row
+// alone (the pages loaded with "Load more" stay) and a plain form post
+// with a redirect; a stale htmx request after sign-out gets HX-Redirect to
+// sign-in.
 func TestTaskHtmxAndFallbacks(t *testing.T) {
 	t.Parallel()
 	s := apptest.StartSynced(t, apptest.Options{})
@@ -49,11 +50,13 @@ func TestTaskHtmxAndFallbacks(t *testing.T) {
 		{"/assign", url.Values{"assignee_id": {bobID}}, func(b string) bool {
 			return doc(t, b).Find(`option[selected][value="`+bobID+`"]`).Length() == 1
 		}},
-		{"/delete", url.Values{}, func(b string) bool { return len(testIDs(t, b, "empty-state")) == 1 }},
+		{"/delete", url.Values{}, func(b string) bool {
+			return len(testIDs(t, b, "empty-state")) == 1 && len(testIDs(t, b, "task-deleted")) == 1
+		}},
 	} {
 		code, body, _ := htmx(base+c.action, c.form)
-		if code != 200 || strings.Contains(body, "<html") || !strings.HasPrefix(strings.TrimSpace(body), `<div id="task-list"`) || !c.check(body) {
-			t.Errorf("htmx %s = %d %.200s, want the task list alone", c.action, code, body)
+		if code != 200 || strings.Contains(body, "<html") || !strings.HasPrefix(strings.TrimSpace(body), `<li id="task-`+task.ID+`"`) || !c.check(body) {
+			t.Errorf("htmx %s = %d %.200s, want the task's row alone", c.action, code, body)
 		}
 	}
 

@@ -17,6 +17,9 @@ type ListOptions struct {
 	Query  string
 	Limit  int
 	Cursor string
+	// Until is the cursor of the last row to list, in the lists that take
+	// one (tasks): later rows are left out.
+	Until string
 }
 
 // Page is one page of a keyset-paginated list: Items in the list's order,

@@ -144,16 +144,21 @@ func TestFormFieldErrors(t *testing.T) {
 }
 
 // TestTaskListHtmx: task actions post (no JavaScript) and carry hx-post to
-// swap #task-list; the toggle is each row's first form button.
+// swap their row; the toggle is each row's first form button; the counts
+// are the project's, not the page's; a page with more after it ends in
+// "Load more", a link without JavaScript.
 func TestTaskListHtmx(t *testing.T) {
 	t.Parallel()
-	v := ProjectView{Slug: "acme", Project: ProjectItem{ID: "p1", Name: "Site"}, CanManage: true,
+	v := ProjectView{Slug: "acme", Project: ProjectItem{ID: "p1", Name: "Site"}, CanManage: true, Total: 130, Done: 3,
 		Members: []MemberOption{{UserID: "user_b", Name: "Bob"}},
 		Tasks:   []TaskItem{{ID: "t1", Title: "Copy", Done: true, AssigneeID: "user_b", Assignee: "Bob"}, {ID: "t2", Title: "Palette"}}}
 	doc := render(t, TaskList(v))
 	rows := doc.Find(tid("task-item"))
 	if rows.Length() != 2 || rows.First().AttrOr("data-done", "") != "true" {
 		t.Fatalf("rows = %d", rows.Length())
+	}
+	if _, ok := rows.First().Attr("data-gone-remove"); !ok || doc.Find("#task-list").AttrOr("data-refresh-url", "") != "/orgs/acme/projects/p1/tasks" {
+		t.Error("rows lack data-gone-remove, or the list its data-refresh-url")
 	}
 	if got := texts(doc, tid("task-title")); strings.Join(got, "|") != "Copy|Palette" {
 		t.Errorf("titles = %v", got)
@@ -163,25 +168,55 @@ func TestTaskListHtmx(t *testing.T) {
 		t.Errorf("first form button = %v", first.AttrOr("data-testid", ""))
 	}
 	rows.First().Find("form").Each(func(_ int, f *goquery.Selection) {
-		if f.AttrOr("method", "") != "post" || f.AttrOr("action", "") == "" || f.AttrOr("hx-post", "") != f.AttrOr("action", "") || f.AttrOr("hx-target", "") != "#task-list" {
+		if f.AttrOr("method", "") != "post" || f.AttrOr("action", "") == "" || f.AttrOr("hx-post", "") != f.AttrOr("action", "") || f.AttrOr("hx-target", "") != "closest li" {
 			t.Errorf("task form %q lacks the post fallback or htmx", f.AttrOr("action", ""))
 		}
 	})
 	if rows.First().Find(`option[selected][value="user_b"]`).Length() != 1 {
 		t.Error("assignee not selected")
 	}
-	if got := texts(doc, tid("task-progress")); len(got) != 1 || got[0] != "1 of 2 done" {
+	if rows.First().Find(`noscript`).Length() != 1 || rows.First().Find(`[hx-trigger="change"]`).Length() != 1 {
+		t.Error("the assignee select does not save on change, or its Assign button is not for no-JS only")
+	}
+	v.Fragment = true
+	if n := render(t, TaskList(v)).Find("noscript").Length(); n != 0 {
+		t.Errorf("an htmx answer has %d <noscript> fallbacks, which htmx would show", n)
+	}
+	v.Fragment = false
+	if got := texts(doc, tid("task-progress")); len(got) != 1 || got[0] != "3 of 130 done" {
 		t.Errorf("progress = %v", got)
+	}
+	if doc.Find(tid("task-more")).Length() != 0 {
+		t.Error("Load more on the last page")
+	}
+
+	v.Next, v.Until = "c2", "c9"
+	more := render(t, TaskList(v)).Find(tid("task-more"))
+	if more.AttrOr("hx-get", "") != "/orgs/acme/projects/p1/tasks?after=c2&until=c9" ||
+		more.Closest("form").AttrOr("action", "") != "/orgs/acme/projects/p1" || more.Closest("form").Find(`input[name="after"][value="c2"]`).Length() != 1 {
+		t.Errorf("Load more = %v", more.Closest("form").Nodes)
 	}
 
 	v.CanManage = false
 	ro := render(t, TaskList(v))
-	if ro.Find("form").Length() != 0 || !strings.Contains(ro.Text(), "Bob") {
+	if ro.Find("form[method=post]").Length() != 0 || !strings.Contains(ro.Text(), "Bob") {
 		t.Error("read-only task list has forms or hides the assignee")
 	}
-	v.Tasks = nil
+	v.Tasks, v.Total, v.Done, v.Next = nil, 0, 0, ""
 	if render(t, TaskList(v)).Find(tid("empty-state")).Length() != 1 {
 		t.Error("no empty state")
+	}
+}
+
+// TestDeleteProjectCountsTasks: the question counts every task, in words.
+func TestDeleteProjectCountsTasks(t *testing.T) {
+	t.Parallel()
+	for total, want := range map[int]string{0: "Delete Site? It has no tasks.", 1: "Delete Site and its 1 task?", 130: "Delete Site and its 130 tasks?"} {
+		v := ProjectView{Slug: "acme", Project: ProjectItem{ID: "p1", Name: "Site"}, Total: total}
+		got := texts(render(t, DeleteProject(orgPage("projects", "Delete Site", true), v)), tid("delete-question"))
+		if len(got) != 1 || !strings.HasPrefix(got[0], want) || strings.Contains(got[0], "(s)") {
+			t.Errorf("%d tasks: %q, want %q…", total, got, want)
+		}
 	}
 }
 

@@ -58,10 +58,11 @@ func EditProject(slug, id string) string { return Project(slug, id) + "/edit" }
 // DeleteProject is a project's delete confirmation (GET) and its deletion (POST).
 func DeleteProject(slug, id string) string { return Project(slug, id) + "/delete" }
 
-// Tasks adds a task to a project (POST).
+// Tasks lists a project's tasks (GET, the list or a page of it for htmx)
+// and adds a task (POST).
 func Tasks(slug, projectID string) string { return Project(slug, projectID) + "/tasks" }
 
-// Task is a task, the base of its actions.
+// Task is a task, the base of its actions; GET answers its row (htmx).
 func Task(slug, projectID, taskID string) string {
 	return Tasks(slug, projectID) + "/" + segment(taskID)
 }
@@ -76,9 +77,19 @@ func AssignTask(slug, projectID, taskID string) string {
 	return Task(slug, projectID, taskID) + "/assign"
 }
 
+// EditTask is a task's title form (GET) and its update (POST).
+func EditTask(slug, projectID, taskID string) string {
+	return Task(slug, projectID, taskID) + "/edit"
+}
+
 // DeleteTask deletes a task (POST).
 func DeleteTask(slug, projectID, taskID string) string {
 	return Task(slug, projectID, taskID) + "/delete"
+}
+
+// RestoreTask brings a deleted task back (POST): the Undo of DeleteTask.
+func RestoreTask(slug, projectID, taskID string) string {
+	return Task(slug, projectID, taskID) + "/restore"
 }
 
 // Members is an organization's members page.

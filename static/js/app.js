@@ -76,6 +76,17 @@
     dialog._opener = null;
   }, true);
 
+  // An inline edit (a form marked data-inline-edit) closes on Escape, as
+  // its Cancel does: htmx swaps the unchanged row back.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape" || !ev.target.closest) return;
+    var form = ev.target.closest("[data-inline-edit]");
+    var cancel = form && form.querySelector("[data-inline-cancel]");
+    if (!cancel) return;
+    ev.preventDefault();
+    cancel.click();
+  });
+
   // Forms and buttons marked data-confirm ask before submitting.
   document.addEventListener("submit", function (ev) {
     var msg = ev.target.getAttribute("data-confirm");
