@@ -263,7 +263,9 @@
       el.title = d.toLocaleString(lang, { dateStyle: "full", timeStyle: "short" });
     });
   }
-  document.addEventListener("htmx:load", function (ev) { localizeTimes(ev.detail.elt); });
+  document.addEventListener("htmx:load", function (ev) {
+    if (ev.detail.elt && ev.detail.elt.querySelectorAll) localizeTimes(ev.detail.elt);
+  });
   setInterval(function () { localizeTimes(document); }, 60000);
 
   document.addEventListener("DOMContentLoaded", function () {
