@@ -53,6 +53,7 @@ func TestLandingNewUserCreatesTheirOrganization(t *testing.T) {
 		t.Fatalf("a new user landed on %s, want the organization chooser /orgs", got)
 	}
 	tab.WaitVisible(tid("first-org"))
+	tab.checkAccessibilityBothSchemes("a new user's organizations")
 	if got := tab.Text("main h1"); got != "Create your organization" {
 		t.Errorf("a new user's heading = %q, want Create your organization", got)
 	}
@@ -94,6 +95,7 @@ func TestLandingManageYourAccount(t *testing.T) {
 		t.Fatalf("Manage your account: %d at %s", status, tab.URL())
 	}
 	tab.WaitVisible(tid("clerkdev-account"))
+	tab.checkAccessibilityBothSchemes("hosted account page")
 	if u := tab.URL(); !strings.HasPrefix(u, s.EmuURL+"/user") {
 		t.Fatalf("Manage your account led to %s, want the hosted %s/user", u, s.EmuURL)
 	}

@@ -44,6 +44,11 @@ func TestScreenshotTour(t *testing.T) {
 		addTask(t, alice, "Draft the copy")
 		addTask(t, alice, "Pick a palette")
 		toggleTask(t, alice, "Draft the copy")
+		// The pages a browser without JavaScript gets instead of the
+		// in-place edit and the confirmation dialogs.
+		taskEdit := alice.Attr(tid("task-item")+" "+tid("task-edit"), "href")
+		alice.Open("/orgs/acme/members")
+		removeBob := alice.Attr(memberRow(t, alice, "bob@example.com")+" "+tid("member-remove"), "href")
 		visit(t, alice,
 			stop{name: "orgs", path: "/orgs", status: 200, ready: tid("org-list")},
 			stop{name: "dashboard", path: "/orgs/acme", status: 200, ready: tid("dashboard-stats")},
@@ -52,7 +57,10 @@ func TestScreenshotTour(t *testing.T) {
 			stop{name: "project-new", path: "/orgs/acme/projects/new", status: 200, ready: tid("project-form")},
 			stop{name: "project-edit", path: project + "/edit", status: 200, ready: tid("project-form")},
 			stop{name: "project-delete", path: project + "/delete", status: 200, ready: tid("delete-form")},
+			stop{name: "task-edit", path: taskEdit, status: 200, ready: tid("task-edit-page-form")},
 			stop{name: "members", path: "/orgs/acme/members", status: 200, ready: tid("member-list")},
+			stop{name: "member-remove", path: removeBob, status: 200, ready: tid("confirm-form")},
+			stop{name: "leave", path: "/orgs/acme/members/leave", status: 200, ready: "main h1"},
 			stop{name: "settings", path: "/orgs/acme/settings", status: 200, ready: tid("settings-form")},
 			stop{name: "audit", path: "/orgs/acme/audit", status: 200, ready: tid("audit-list")},
 			stop{name: "account", path: "/account", status: 200, ready: tid("account-profile")},
