@@ -203,8 +203,8 @@ func (h *memberHandlers) invitationLanding() string {
 // longer pending (a double submit) says so instead of failing.
 func (h *memberHandlers) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
-	id := r.PathValue("invitationID")
-	if !clerkID.MatchString(id) {
+	id, ok := invitationID(r)
+	if !ok {
 		h.renderError(w, r, models.ErrNotFound)
 		return
 	}
@@ -217,6 +217,13 @@ func (h *memberHandlers) revokeInvitation(w http.ResponseWriter, r *http.Request
 	default:
 		h.flashAndRedirect(w, r, "success", "Invitation for "+inv.Email+" revoked.", paths.Members(t.Slug))
 	}
+}
+
+// invitationID is the URL's {invitationID} when it has the shape of a Clerk
+// id (anything else cannot name an invitation: 404 without asking Clerk).
+func invitationID(r *http.Request) (string, bool) {
+	id := r.PathValue("invitationID")
+	return id, clerkID.MatchString(id)
 }
 
 // targetMember loads the member of the URL's {userID} in the tenant.
@@ -367,8 +374,8 @@ func (h *memberHandlers) confirmMember(w http.ResponseWriter, r *http.Request, u
 // page of its own; one no longer pending says so.
 func (h *memberHandlers) confirmRevokeInvitation(w http.ResponseWriter, r *http.Request) {
 	t, _ := models.TenantFrom(r.Context())
-	id := r.PathValue("invitationID")
-	if !clerkID.MatchString(id) {
+	id, ok := invitationID(r)
+	if !ok {
 		h.renderError(w, r, models.ErrNotFound)
 		return
 	}

@@ -44,12 +44,7 @@ const pageHTML = `<!doctype html>
   <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
   <input type="hidden" name="__clerk_db_jwt" value="{{.DevBrowser}}">
   {{if .Ticket}}<input type="hidden" name="__clerk_ticket" value="{{.Ticket}}">{{end}}
-  <div class="row">
-    <div><label for="first_name">First name</label>
-    <input id="first_name" name="first_name" autocomplete="given-name" value="{{.FirstName}}"></div>
-    <div><label for="last_name">Last name</label>
-    <input id="last_name" name="last_name" autocomplete="family-name" value="{{.LastName}}"></div>
-  </div>
+  {{template "names" .}}
   <label for="identifier">Email address</label>
   <input id="identifier" name="identifier" type="email" autocomplete="email" required value="{{.Identifier}}"{{if .Ticket}} readonly{{end}}>
   <label for="password">Password</label>
@@ -73,12 +68,7 @@ const pageHTML = `<!doctype html>
 <form method="post" action="/user" data-testid="account-name-form">
   <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
   <input type="hidden" name="__clerk_db_jwt" value="{{.DevBrowser}}">
-  <div class="row">
-    <div><label for="first_name">First name</label>
-    <input id="first_name" name="first_name" autocomplete="given-name" value="{{.FirstName}}"></div>
-    <div><label for="last_name">Last name</label>
-    <input id="last_name" name="last_name" autocomplete="family-name" value="{{.LastName}}"></div>
-  </div>
+  {{template "names" .}}
   <button type="submit" data-testid="account-save">Save name</button>
 </form>
 <form method="post" action="/user/sign-out-all" data-testid="account-sign-out-all-form">
@@ -110,7 +100,12 @@ const pageHTML = `<!doctype html>
 </main>
 </body>
 </html>
-`
+{{define "names"}}<div class="row">
+    <div><label for="first_name">First name</label>
+    <input id="first_name" name="first_name" autocomplete="given-name" value="{{.FirstName}}"></div>
+    <div><label for="last_name">Last name</label>
+    <input id="last_name" name="last_name" autocomplete="family-name" value="{{.LastName}}"></div>
+  </div>{{end}}`
 
 const pageCSS = `:root { color-scheme: light dark; --bg: #f4f4f5; --card: #fff; --fg: #18181b; --muted: #71717a;
   --accent: #6c47ff; --link: #6c47ff; --border: #d4d4d8; --error: #b91c1c; }
