@@ -185,16 +185,44 @@ func (h *projectHandlers) refuseTask(w http.ResponseWriter, r *http.Request, tit
 	h.render(w, r, http.StatusUnprocessableEntity, views.TaskForm(v))
 }
 
-// toggleTask marks a task done, or open again.
+// toggleTask marks a task done, or open again. The form says which
+// ("done": the state its button shows the task going to), so two people
+// marking one task done at once both get it done instead of undoing each
+// other; a post without it (a page older than that) flips the task.
 func (h *projectHandlers) toggleTask(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	want, err := optionalBool(r.PostFormValue("done"))
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
 	h.changeTask(w, r, false, "Task updated.", func(tx *gorm.DB) (*models.Task, error) {
 		task, err := models.GetTask(r.Context(), tx, r.PathValue("id"), r.PathValue("taskID"))
 		if err != nil {
 			return nil, err
 		}
 		done := !task.Done
+		if want != nil {
+			done = *want
+		}
 		return models.UpdateTask(r.Context(), tx, task.ProjectID, task.ID, models.TaskChanges{Done: &done})
 	})
+}
+
+// optionalBool reads a form's "true" or "false" ("" is nil).
+func optionalBool(s string) (*bool, error) {
+	switch s {
+	case "":
+		return nil, nil
+	case "true", "false":
+		b := s == "true"
+		return &b, nil
+	default:
+		return nil, &httpError{http.StatusBadRequest, "invalid_field", "done must be true or false."}
+	}
 }
 
 // assignTask assigns a task to a member, or unassigns it ("").

@@ -361,3 +361,47 @@ func TestTaskConcurrentActions(t *testing.T) {
 		t.Errorf("%d completions recorded for %d toggles answered 200; %d tasks live, want 4", completed, toggled, liveTasks(t, s, acmeID))
 	}
 }
+
+// TestTaskConcurrentDone: people marking one task done at the same moment
+// (each from a page showing it open) leave it done, written and audited
+// once; a post saying "done" of a done task changes nothing.
+func TestTaskConcurrentDone(t *testing.T) {
+	t.Parallel()
+	s := apptest.StartSynced(t, apptest.Options{})
+	_, noFollow := s.SignedIn(t, "alice@example.com")
+	projectID := newProject(t, s, "Together")
+	id := seedTasks(t, s, projectID, 1, 0)[0]
+	toggle := paths.ToggleTask("acme", projectID, id)
+
+	const people = 6
+	codes := make([]int, people)
+	var wg sync.WaitGroup
+	for i := range people {
+		wg.Go(func() { codes[i], _, _ = hxSend(t, s, noFollow, "POST", toggle, url.Values{"done": {"true"}}) })
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if code != 200 {
+			t.Errorf("person %d: mark done = %d, want 200", i, code)
+		}
+	}
+	var done bool
+	var completed int64
+	s.DB.Raw("SELECT done FROM tasks WHERE id = ?", id).Scan(&done)
+	s.DB.Raw("SELECT count(*) FROM audit_events WHERE organization_id = ? AND action = 'task.completed' AND target_id = ?", acmeID, id).Scan(&completed)
+	if !done || completed != 1 {
+		t.Errorf("after %d people marked it done: done = %v, %d completions audited, want true and 1", people, done, completed)
+	}
+
+	if code, _, _ := hxSend(t, s, noFollow, "POST", toggle, url.Values{"done": {"maybe"}}); code != http.StatusBadRequest {
+		t.Errorf(`done = "maybe": %d, want 400`, code)
+	}
+	// Without "done" (a page from before the field), the task flips.
+	if code, _, _ := hxSend(t, s, noFollow, "POST", toggle, url.Values{}); code != 200 {
+		t.Fatalf("flip = %d", code)
+	}
+	s.DB.Raw("SELECT done FROM tasks WHERE id = ?", id).Scan(&done)
+	if done {
+		t.Error("a toggle without done did not reopen the done task")
+	}
+}

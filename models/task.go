@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Task is a to-do of a project, optionally assigned to a member of the
@@ -140,7 +141,10 @@ func CreateTask(ctx context.Context, db *gorm.DB, projectID, title, assigneeID s
 // UpdateTask applies c to task id of the tenant's project and records it in
 // the audit log. Run it inside InTenant.
 func UpdateTask(ctx context.Context, db *gorm.DB, projectID, id string, c TaskChanges) (*Task, error) {
-	t, err := GetTask(ctx, db, projectID, id)
+	// The row is locked from the read on: two people marking one task done
+	// at once write (and audit) it once, and one's rename is never lost to
+	// the other's stale copy.
+	t, err := GetTask(ctx, db.Clauses(clause.Locking{Strength: "UPDATE"}), projectID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +154,7 @@ func UpdateTask(ctx context.Context, db *gorm.DB, projectID, id string, c TaskCh
 		changes["title"] = *c.Title
 		summary = fmt.Sprintf("Renamed task %q to %q", t.Title, *c.Title)
 	}
-	if c.Done != nil {
+	if c.Done != nil && *c.Done != t.Done {
 		changes["done"] = *c.Done
 		action = map[bool]string{true: "task.completed", false: "task.reopened"}[*c.Done]
 	}
