@@ -28,7 +28,7 @@ test: ## Run every test (unit, Postgres integration, emulator, browser) with -ra
 # transaction.
 FUZZ_TARGETS = ./handlers:FuzzWebhookSignedBodies:3000x ./handlers:FuzzProjectForm ./handlers:FuzzOrgForm \
 	./handlers:FuzzTaskTitle ./models:FuzzDecodeCursor ./middleware:FuzzSafeReturnPath \
-	./middleware:FuzzAuthHeaderAndCookies ./internal/clerkauth:FuzzVerifyAndHandshake
+	./middleware:FuzzAuthHeaderAndCookies ./clerkauth:FuzzVerifyAndHandshake
 # A count (10000x) rather than a duration in `make test`: Go 1.26's fuzz
 # coordinator can fail a clean run with "context deadline exceeded" when a
 # duration ends under load (golang/go#75804, fixed in Go 1.27).

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"example.com/saas/internal/clerkauth"
+	"example.com/saas/clerkauth"
 	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/paths"
 	"example.com/saas/middleware"

@@ -13,7 +13,7 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 
-	"example.com/saas/internal/clerkauth"
+	"example.com/saas/clerkauth"
 	"example.com/saas/models"
 )
 

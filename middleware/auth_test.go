@@ -21,7 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v3"
 	josejwt "github.com/go-jose/go-jose/v3/jwt"
 
-	"example.com/saas/internal/clerkauth"
+	"example.com/saas/clerkauth"
 	"example.com/saas/models"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
-	"example.com/saas/internal/clerkauth"
+	"example.com/saas/clerkauth"
 )
 
 // ClearClerkCookies signs the browser out of Clerk on this site, as sign-out

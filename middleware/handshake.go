@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"example.com/saas/internal/clerkauth"
+	"example.com/saas/clerkauth"
 )
 
 // ErrHandshakeLoop is shown when Clerk's handshake keeps redirecting, which

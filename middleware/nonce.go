@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"example.com/saas/internal/clerkauth"
+	"example.com/saas/clerkauth"
 )
 
 // nonceLimitReport is how often rate-limited nonce redemptions are reported

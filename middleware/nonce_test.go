@@ -18,7 +18,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/jwks"
 
-	"example.com/saas/internal/clerkauth"
+	"example.com/saas/clerkauth"
 	"example.com/saas/internal/clerkdev"
 	"example.com/saas/models"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"example.com/saas/handlers"
-	"example.com/saas/internal/clerkauth"
+	"example.com/saas/clerkauth"
 	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/config"
 	"example.com/saas/internal/live"
