@@ -3,7 +3,7 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: bench-scale soak fuzz help run test conformance e2e generate templ css lint fmt migrate bench dev clean-db rename docker
+.PHONY: bench-scale soak fuzz help run test conformance e2e generate templ css api lint fmt migrate bench dev clean-db rename docker
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,10 +60,13 @@ conformance: ## Check the Clerk emulator with Clerk's JS SDK (@clerk/backend, sv
 e2e: ## Run only the browser end-to-end tests
 	$(GO) test -race -count=1 -timeout 10m ./e2e/...
 
-generate: templ css ## Regenerate templ views and the CSS
+generate: templ css api ## Regenerate templ views, the CSS and the API client
 
 templ: ## Regenerate views/*_templ.go
 	$(GO) tool templ generate -path views
+
+api: ## Regenerate api/client/client.gen.go from api/openapi.yaml (oapi-codegen)
+	cd api && $(GO) tool oapi-codegen -config oapi-codegen.yaml openapi.yaml
 
 css: ## Build static/css/app.css with Tailwind's CLI (needs Node and npm)
 	npm install --no-audit --no-fund --silent

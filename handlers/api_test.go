@@ -31,7 +31,8 @@ func apiToken(t *testing.T, s *apptest.Stack, userID, orgID string) string {
 }
 
 // apiCall sends a JSON request with the token and decodes the answer into
-// out (when not nil); it returns the status and the raw body.
+// out (when not nil); it returns the status and the raw body. It goes
+// through apiClient, so every call is checked against api/openapi.yaml.
 func apiCall(t *testing.T, s *apptest.Stack, token, method, path string, body any, out any) (int, string) {
 	t.Helper()
 	var rd io.Reader
@@ -46,7 +47,7 @@ func apiCall(t *testing.T, s *apptest.Stack, token, method, path string, body an
 	req, _ := http.NewRequest(method, s.URL+path, rd)
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

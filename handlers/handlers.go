@@ -69,6 +69,7 @@ type Handlers struct {
 	settings  settingsHandlers
 	audit     auditHandlers
 	api       apiHandlers
+	openAPI   openAPIDocument
 	// scaffold:areas — `make resource` adds a resource's area above this line.
 }
 
@@ -93,6 +94,7 @@ func New(d Deps) *Handlers {
 		settings:  settingsHandlers{pages: p, clerk: d.Clerk, baseURL: d.BaseURL},
 		audit:     auditHandlers{tp},
 		api:       apiHandlers{tenantPages: tp, db: d.DB, tenants: tenants},
+		openAPI:   mustOpenAPIDocument(),
 		// scaffold:new — `make resource` builds a resource's area above this line.
 	}
 }

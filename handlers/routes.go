@@ -67,6 +67,9 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux.HandleFunc("GET "+paths.Healthz, h.health.healthz)
 	mux.HandleFunc("GET "+paths.Readyz, h.health.readyz)
 	mux.Handle("GET "+paths.Static, cfg.Static)
+	// The API's description is static and public like /static/: no user,
+	// no database, no gate, no rate limit.
+	mux.Handle("GET "+paths.APIOpenAPI, h.openAPI)
 	gate := h.gate(cfg.InFlight)
 	mux.Handle("POST "+paths.Webhooks, limited(cfg.WebhookLimit, middleware.ByIP, gate(h.webhooks)))
 

@@ -181,7 +181,7 @@ func TestSecuritySuiteXSS(t *testing.T) {
 func TestSecuritySuiteHeaders(t *testing.T) {
 	t.Parallel()
 	s := apptest.Start(t, apptest.Options{})
-	for _, path := range []string{"/", "/healthz", "/readyz", "/nope", "/static/nope.css", "/api/v1/me", "/orgs"} {
+	for _, path := range []string{"/", "/healthz", "/readyz", "/nope", "/static/nope.css", "/api/v1/me", "/api/v1/openapi.json", "/orgs"} {
 		resp, err := noRedirects.Get(s.URL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -8,7 +8,8 @@
 // resource's handler area (pages and JSON API, as handlers/projects.go),
 // templ views and tests, and adds at the scaffold markers the area to
 // handlers/handlers.go, its paths to internal/paths/paths.go, its routes to
-// handlers/routes.go and its navigation entry to views/page.go. Field
+// handlers/routes.go, its navigation entry to views/page.go and its API to
+// api/openapi.yaml. Field
 // types: string, text, int, bool, date; the first string field is the
 // resource's title.
 //
@@ -50,6 +51,7 @@ func main() {
 	}
 	fmt.Printf(`
 Next: go test ./handlers/ -run '%[1]s'   (make run applies the migration)
+make api regenerates the Go API client (api/client) from api/openapi.yaml.
 Admins hold org:%[2]s:read and org:%[2]s:manage; grant them to other roles in
 the Clerk Dashboard (Organizations > Roles & Permissions).
 `, "Test"+r.Go, r.Plural)

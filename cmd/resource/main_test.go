@@ -62,7 +62,7 @@ func TestScaffoldInvoice(t *testing.T) {
 		}
 	}
 	slices.Sort(changed)
-	want := []string{"handlers/handlers.go", "handlers/invoices.go", "handlers/invoices_api.go", "handlers/invoices_test.go", "handlers/routes.go",
+	want := []string{"api/openapi.yaml", "handlers/handlers.go", "handlers/invoices.go", "handlers/invoices_api.go", "handlers/invoices_test.go", "handlers/routes.go",
 		"internal/paths/paths.go", "migrations/" + nextMigration(t, pristine), "models/date.go", "models/date_test.go", "models/invoice.go",
 		"views/invoices.templ", "views/invoices_templ.go", "views/page.go"}
 	if !slices.Equal(changed, want) {

@@ -12,10 +12,11 @@ type markerEdit struct {
 }
 
 // markerEdits are a resource's additions to the app's own files: its area
-// in handlers/handlers.go, its routes, its navigation entry and its paths.
+// in handlers/handlers.go, its routes, its navigation entry, its paths and
+// its API in the OpenAPI document.
 func markerEdits(r Resource) []markerEdit {
 	area := r.VarPlural
-	return []markerEdit{
+	return append([]markerEdit{
 		{"handlers/handlers.go", "scaffold:areas", []string{area + " " + r.Var + "Handlers"}},
 		{"handlers/handlers.go", "scaffold:new", []string{area + ": " + r.Var + "Handlers{tp},"}},
 		{"handlers/routes.go", "scaffold:routes", routeLines(r)},
@@ -24,7 +25,7 @@ func markerEdits(r Resource) []markerEdit {
 		}},
 		{"internal/paths/paths.go", "scaffold:paths", pagePaths(r)},
 		{"internal/paths/paths.go", "scaffold:api-paths", apiPaths(r)},
-	}
+	}, openAPIEdits(r)...)
 }
 
 // routeLines are a resource's entries of tenantRoutes, written as the

@@ -134,6 +134,10 @@ const API = "/api/v1"
 // APIMe is the signed-in user and their active organization.
 const APIMe = API + "/me"
 
+// APIOpenAPI is the API's OpenAPI document (public: it describes the API,
+// it holds no one's data).
+const APIOpenAPI = API + "/openapi.json"
+
 // APIMembers is the active organization's members.
 const APIMembers = API + "/members"
 

@@ -31,6 +31,7 @@ func TestPaths(t *testing.T) {
 		{Settings(Slug), "/orgs/{slug}/settings"},
 		{DeleteOrg(Slug), "/orgs/{slug}/settings/delete"},
 		{Audit(Slug), "/orgs/{slug}/audit"},
+		{APIOpenAPI, "/api/v1/openapi.json"},
 		{APIProject(ID), "/api/v1/projects/{id}"},
 		{APITasks(ID), "/api/v1/projects/{id}/tasks"},
 		{APITask(ID, TaskID), "/api/v1/projects/{id}/tasks/{taskID}"},
