@@ -10,8 +10,8 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/jwks"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"example.com/saas/handlers"
 	"example.com/saas/clerkauth"
+	"example.com/saas/handlers"
 	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/config"
 	"example.com/saas/internal/live"
