@@ -2,6 +2,22 @@
 // a server-rendered Go app needs (docs/clerk.md describes it): a JWKS
 // cache the app owns, networkless session-token verification with
 // clerk-sdk-go's jwt.Verify, and the handshake's URL and payload.
+//
+// It also lets any other Go service accept the same session tokens
+// (Authorization: Bearer, or the __session cookie), with a net/http
+// middleware and the verified identity in the request's context:
+//
+//	v, err := clerkauth.NewVerifier(clerkauth.Config{FrontendAPIURL: os.Getenv("CLERK_FRONTEND_API_URL"), AuthorizedParties: []string{"https://app.example.com"}})
+//	if err != nil { return err }
+//	auth := &clerkauth.Middleware{Verifier: v, Revoked: revocations.IsRevoked}
+//	http.ListenAndServe(addr, auth.Handler(mux))
+//	// in a handler: id, ok := clerkauth.FromContext(r.Context()) // id.UserID, id.OrgID, id.OrgRole…
+//
+// Without a valid token the middleware answers 401 in the app's error
+// envelope and the handler is not called (Optional passes such requests
+// through anonymous instead). Revoked is the hook that refuses sessions
+// Clerk ended before their token expires; services sharing the app's
+// database use internal/live's Revocations, as the app and cmd/gateway do.
 package clerkauth
 
 import (
