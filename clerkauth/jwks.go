@@ -16,8 +16,11 @@
 // Without a valid token the middleware answers 401 in the app's error
 // envelope and the handler is not called (Optional passes such requests
 // through anonymous instead). Revoked is the hook that refuses sessions
-// Clerk ended before their token expires; services sharing the app's
-// database use internal/live's Revocations, as the app and cmd/gateway do.
+// Clerk ended before their token expires: in this module, internal/live's
+// Revocations (the revoked_sessions table the app writes from Clerk's
+// session webhooks), as the app and cmd/gateway use; a service of another
+// module reads that table itself (models.IsSessionRevoked is the query) or
+// sits behind cmd/gateway, which checks it for it.
 package clerkauth
 
 import (

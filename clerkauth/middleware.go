@@ -84,9 +84,9 @@ func Token(r *http.Request) (string, bool) {
 type Middleware struct {
 	Verifier *Verifier
 	// Revoked reports whether Clerk ended a session (the app's
-	// revoked_sessions table, through internal/live, for services that
-	// share its database); nil trusts every unexpired token, so a signed-out
-	// session works until its token expires (a minute at most).
+	// revoked_sessions table; see the package doc); nil trusts every
+	// unexpired token, so a signed-out session works until its token
+	// expires (a minute at most).
 	Revoked func(ctx context.Context, sessionID string) (bool, error)
 	// Optional lets requests without a valid session through anonymous,
 	// for handlers that decide themselves (FromContext reports false);
