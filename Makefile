@@ -3,13 +3,17 @@
 .DEFAULT_GOAL := help
 GO ?= go
 
-.PHONY: bench-scale soak fuzz help run test conformance e2e generate templ css api lint fmt migrate bench dev clean-db rename docker
+.PHONY: bench-scale soak fuzz help run run-gateway test conformance e2e generate templ css api lint fmt migrate bench dev clean-db rename docker
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## Run the whole product: local Postgres + Clerk emulator + app on :8080
 	$(GO) run ./cmd/dev
+
+# Beside `make run` (in another terminal): same database, same emulator.
+run-gateway: ## Run the API gateway on :8090 and examples/notifications on :9301 beside make run
+	GO=$(GO) $(GO) run ./cmd/dev gateway
 
 # The short fuzz runs go alongside the tests (their output is printed after
 # the tests'): the suite's tail leaves a core idle. -trimpath lets the

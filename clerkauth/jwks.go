@@ -2,6 +2,25 @@
 // a server-rendered Go app needs (docs/clerk.md describes it): a JWKS
 // cache the app owns, networkless session-token verification with
 // clerk-sdk-go's jwt.Verify, and the handshake's URL and payload.
+//
+// It also lets any other Go service accept the same session tokens
+// (Authorization: Bearer, or the __session cookie), with a net/http
+// middleware and the verified identity in the request's context:
+//
+//	v, err := clerkauth.NewVerifier(clerkauth.Config{FrontendAPIURL: os.Getenv("CLERK_FRONTEND_API_URL"), AuthorizedParties: []string{"https://app.example.com"}})
+//	if err != nil { return err }
+//	auth := &clerkauth.Middleware{Verifier: v, Revoked: revocations.IsRevoked}
+//	http.ListenAndServe(addr, auth.Handler(mux))
+//	// in a handler: id, ok := clerkauth.FromContext(r.Context()) // id.UserID, id.OrgID, id.OrgRole…
+//
+// Without a valid token the middleware answers 401 in the app's error
+// envelope and the handler is not called (Optional passes such requests
+// through anonymous instead). Revoked is the hook that refuses sessions
+// Clerk ended before their token expires: in this module, internal/live's
+// Revocations (the revoked_sessions table the app writes from Clerk's
+// session webhooks), as the app and cmd/gateway use; a service of another
+// module reads that table itself (models.IsSessionRevoked is the query) or
+// sits behind cmd/gateway, which checks it for it.
 package clerkauth
 
 import (

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
@@ -214,29 +213,16 @@ func (a *Auth) httpClient() *http.Client {
 	return &http.Client{Timeout: 10 * time.Second}
 }
 
+// identityFrom keeps only which user, session and organization the token
+// names: the role and permissions come from the synced membership (Tenant).
 func identityFrom(c *clerk.SessionClaims, source string) models.Identity {
-	return models.Identity{
-		UserID:    c.Subject,
-		SessionID: c.SessionID,
-		OrgID:     c.ActiveOrganizationID,
-		OrgSlug:   c.ActiveOrganizationSlug,
-		Source:    source,
-	}
+	id := clerkauth.IdentityOf(c)
+	return models.Identity{UserID: id.UserID, SessionID: id.SessionID, OrgID: id.OrgID, OrgSlug: id.OrgSlug, Source: source}
 }
 
-// bearerToken returns the token of an Authorization header ("Bearer <t>",
-// or a bare token as Clerk's SDKs accept). A present but empty header is
-// still "present", so it is refused rather than falling back to cookies.
-func bearerToken(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return "", false
-	}
-	if scheme, token, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
-		return strings.TrimSpace(token), true
-	}
-	return strings.TrimSpace(h), true
-}
+// bearerToken is clerkauth.BearerToken: the gateway and services read the
+// header the same way.
+func bearerToken(r *http.Request) (string, bool) { return clerkauth.BearerToken(r) }
 
 func clientUAT(r *http.Request) int64 {
 	v, err := strconv.ParseInt(cookieValue(r, clerkauth.CookieClientUAT), 10, 64)

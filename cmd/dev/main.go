@@ -3,6 +3,9 @@
 // DATABASE_URL is unset, starts the local Clerk emulator when
 // CLERK_SECRET_KEY is unset, then serves the app with migrations applied.
 // Ctrl-C stops everything it started.
+//
+// `dev gateway` (make run-gateway) runs the gateway and the example service
+// beside it, against the same database and emulator.
 package main
 
 import (
@@ -24,6 +27,13 @@ func main() {
 	defer stop()
 	if len(os.Args) > 1 && os.Args[1] == "stop-db" {
 		if err := stopLocalDB(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "gateway" {
+		if err := runGateway(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, "error:", err)
 			os.Exit(1)
 		}

@@ -1,13 +1,12 @@
 package app
 
 import (
-	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
-	"github.com/clerk/clerk-sdk-go/v2/jwks"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"example.com/saas/clerkauth"
@@ -24,28 +23,28 @@ func clerkClientConfig(cfg *config.Config) *clerk.ClientConfig {
 }
 
 // newVerifier builds the networkless session-token verifier with the app's
-// own JWKS cache.
-func newVerifier(cfg *config.Config) *clerkauth.Verifier {
-	jwksClient := jwks.NewClient(clerkClientConfig(cfg))
-	keys := clerkauth.NewJWKSCache(func(ctx context.Context) (*clerk.JSONWebKeySet, error) {
-		return jwksClient.Get(ctx, &jwks.GetParams{})
+// own JWKS cache, loaded from the Backend API; the gateway builds its own
+// from the same settings (clerkauth.Config).
+func newVerifier(cfg *config.Config) (*clerkauth.Verifier, error) {
+	v, err := clerkauth.NewVerifier(clerkauth.Config{
+		FrontendAPIURL:    cfg.Clerk.FrontendAPIURL,
+		SecretKey:         cfg.Clerk.SecretKey,
+		APIURL:            cfg.Clerk.APIURL,
+		AuthorizedParties: cfg.Clerk.AuthorizedParties,
 	})
-	v := &clerkauth.Verifier{Keys: keys, AuthorizedParties: cfg.Clerk.AuthorizedParties}
-	// An overridden Frontend API (Clerk's proxy, or the emulator) is the
-	// exact issuer; otherwise clerk-sdk-go checks Clerk's own issuer forms.
-	if !isClerkHosted(cfg.Clerk.FrontendAPIURL) {
-		v.ProxyURL = cfg.Clerk.FrontendAPIURL
+	if err != nil {
+		return nil, fmt.Errorf("session token verifier: %w", err)
 	}
-	return v
+	return v, nil
 }
 
-func isClerkHosted(fapi string) bool {
-	return strings.HasPrefix(fapi, "https://clerk.") || strings.Contains(fapi, ".clerk.accounts")
-}
-
-func newAuth(cfg *config.Config, revoked *live.Revocations, store *middleware.SessionStore, log *slog.Logger, h *handlers.Handlers) *middleware.Auth {
+func newAuth(cfg *config.Config, revoked *live.Revocations, store *middleware.SessionStore, log *slog.Logger, h *handlers.Handlers) (*middleware.Auth, error) {
+	verifier, err := newVerifier(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &middleware.Auth{
-		Verifier:      newVerifier(cfg),
+		Verifier:      verifier,
 		Sessions:      store,
 		Revoked:       revoked.IsRevoked,
 		FrontendAPI:   cfg.Clerk.FrontendAPIURL,
@@ -56,7 +55,7 @@ func newAuth(cfg *config.Config, revoked *live.Revocations, store *middleware.Se
 		SessionMaxAge: cfg.SessionMaxAge,
 		Log:           log,
 		RenderError:   h.RenderError,
-	}
+	}, nil
 }
 
 // newHandlers completes d with Clerk: the Backend API clients, the webhook

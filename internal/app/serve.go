@@ -83,10 +83,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	if err != nil {
 		return err
 	}
+	auth, err := newAuth(cfg, revoked, sessions, log, h)
+	if err != nil {
+		return err
+	}
 	router := h.Routes(handlers.RouterConfig{
 		HTTPS:       cfg.HTTPS(),
 		Static:      assets.Handler(),
-		Auth:        newAuth(cfg, revoked, sessions, log, h),
+		Auth:        auth,
 		FormTargets: formTargets(cfg),
 		// In-process limits (see middleware.RateLimiter for several instances).
 		WebhookLimit: rateLimiter(cfg.WebhookRateLimit),
