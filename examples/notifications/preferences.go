@@ -20,7 +20,7 @@ type Preference struct {
 	UserID         string    `gorm:"primaryKey" json:"user_id"`
 	EmailDigest    string    `json:"email_digest"`
 	Mentions       bool      `json:"mentions"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	UpdatedAt      time.Time `json:"updated_at,omitzero"` // absent for the defaults
 }
 
 // TenantOwned marks Preference for the tenant scope (models.TenantOwned).
