@@ -88,7 +88,7 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, c tem
 			p.buffers.Put(buf)
 		}
 	}()
-	if err := c.Render(r.Context(), buf); err != nil {
+	if err := c.Render(views.WithAssets(r.Context(), p.assets), buf); err != nil {
 		level := slog.LevelError
 		if r.Context().Err() != nil {
 			level = slog.LevelWarn // the client went away mid-page; nothing to fix here

@@ -180,7 +180,7 @@ func TestTaskTitleEdit(t *testing.T) {
 		code, body, _ := hxSend(t, s, noFollow, "POST", edit, url.Values{"title": {bad}})
 		input := doc(t, body).Find(`[data-testid="task-title-input"]`)
 		if code != http.StatusUnprocessableEntity || input.AttrOr("aria-invalid", "") != "true" || input.AttrOr("aria-describedby", "") != "error-title-"+taskID ||
-			!strings.Contains(input.AttrOr("class", ""), "border-red-600") || len(testIDs(t, body, "error-title-"+taskID)) != 1 {
+			!strings.Contains(input.AttrOr("class", ""), "input-invalid") || len(testIDs(t, body, "error-title-"+taskID)) != 1 {
 			t.Errorf("title %q = %d %.300s, want 422 with the field error", bad, code, body)
 		}
 	}

@@ -90,7 +90,7 @@ func Audit(p Page, v AuditView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var4 = []any{cardClass + " mb-4 grid gap-4 p-4 sm:grid-cols-3 sm:items-end"}
+				var templ_7745c5c3_Var4 = []any{cardClass + " mb-4 grid gap-4 sm:grid-cols-3 sm:items-end"}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var4...)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -3,6 +3,7 @@
 package views
 
 import (
+	"context"
 	"strings"
 	"unicode"
 
@@ -142,6 +143,25 @@ func (p Page) crumbs() []Crumb {
 		}
 	}
 	return append(out, Crumb{Label: p.Title})
+}
+
+// assetsKey carries the AssetURLs in a render's context, for the
+// components that have no Page: the icons of htmx fragments.
+type assetsKey struct{}
+
+// WithAssets returns ctx carrying a, which icons use to name the sprite
+// (handlers render every page and fragment with it).
+func WithAssets(ctx context.Context, a AssetURLs) context.Context {
+	return context.WithValue(ctx, assetsKey{}, a)
+}
+
+// iconHref points at symbol name of the sprite static/icons.svg; without
+// AssetURLs in ctx (tests), at the bare file name, which is served too.
+func iconHref(ctx context.Context, name string) string {
+	if a, ok := ctx.Value(assetsKey{}).(AssetURLs); ok && a != nil {
+		return a.URL("icons.svg") + "#" + name
+	}
+	return "/static/icons.svg#" + name
 }
 
 func (p Page) asset(name string) string {

@@ -2,6 +2,31 @@
 (function () {
   "use strict";
   var root = document.documentElement;
+
+  // htmx's settings, set here before htmx starts (at DOMContentLoaded; both
+  // scripts are deferred, htmx first) rather than in a <meta> on every
+  // page. They keep htmx within the CSP (no eval, no inline styles or
+  // scripts), give every request a deadline (a timeout shows a toast), and
+  // swap 422 answers: a form posted by htmx is re-rendered in place with its
+  // errors, so the address bar keeps the page's URL. Swapped content
+  // settles at once (defaultSettleDelay 0): htmx wires new elements when
+  // they settle, and during its default 20 ms an Enter in a swapped-in form
+  // would post it as a plain form, leaving the page.
+  if (window.htmx) {
+    var hx = window.htmx.config;
+    hx.includeIndicatorStyles = false;
+    hx.allowEval = false;
+    hx.allowScriptTags = false;
+    hx.timeout = 20000;
+    hx.defaultSettleDelay = 0;
+    hx.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "422", swap: true },
+      { code: "[45]..", swap: false, error: true },
+      { code: "...", swap: false }
+    ];
+  }
   var stored = null;
   try { stored = localStorage.getItem("theme"); } catch (e) {}
   if (stored === "light" || stored === "dark") root.setAttribute("data-theme", stored);
@@ -127,9 +152,17 @@
   function toast(opts) {
     var region = toastRegion();
     var kind = opts.kind === "error" || opts.kind === "info" ? opts.kind : "success";
-    var tpl = document.getElementById("toast-" + kind);
+    var tpl = document.getElementById("toast-template");
     if (!region || !tpl) return null;
     var t = tpl.content.firstElementChild.cloneNode(true);
+    // The template is an info toast: give it kind's look and role, as
+    // views/layout.templ's toast would render it (flashClass, alertRole,
+    // flashIconID).
+    t.className = "toast tone-" + kind;
+    t.setAttribute("role", kind === "error" ? "alert" : "status");
+    t.setAttribute("data-kind", kind);
+    var use = t.querySelector("use");
+    if (use) use.setAttribute("href", use.getAttribute("href").replace(/#.*$/, "#" + kind));
     t.setAttribute("data-testid", "flash");
     t.querySelector("[data-toast-message]").textContent = opts.message || "";
     if (opts.undoURL) {

@@ -1,0 +1,100 @@
+package views
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"path"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pageBudget is the most the 20-project list page may weigh as HTML,
+// uncompressed (issue 21: it was about 50 KB). Sizes are deterministic,
+// so the budget is an assertion, not a benchmark.
+const pageBudget = 20 << 10
+
+// benchPage is the project list page as BenchmarkProjectsRender and the
+// load test render it: a signed-in admin of one of two organizations, with
+// n projects. Times are fixed so the bytes are the same on every run.
+func benchPage(n int) (Page, ProjectListView) {
+	p := Page{
+		Title:  "Projects",
+		User:   &UserNav{ID: "user_bench", Name: "Bench User", Email: "bench@example.com"},
+		Org:    &OrgNav{Name: "Bench Co", Slug: "bench", Role: "admin", IsAdmin: true},
+		Orgs:   []OrgNav{{Name: "Bench Co", Slug: "bench", Role: "admin", IsAdmin: true}, {Name: "Globex", Slug: "globex", Role: "member"}},
+		Active: "projects",
+		Assets: fakeAssets{},
+	}
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	v := ProjectListView{Slug: "bench", CanManage: true}
+	for i := range n {
+		status := "active"
+		if i%4 == 3 {
+			status = "archived"
+		}
+		v.Projects = append(v.Projects, ProjectItem{
+			ID:          fmt.Sprintf("00000000-0000-4000-8000-%012d", i),
+			Name:        fmt.Sprintf("Project %03d", i+1),
+			Description: fmt.Sprintf("Sample project %d: planning, tasks and the notes a team keeps while shipping it.", i+1),
+			Status:      status,
+			Updated:     Moment{At: now.Add(-2 * time.Hour), Now: now},
+		})
+	}
+	return p, v
+}
+
+// fakeAssets names files as static.Assets does (a hash in the name), so
+// the measured page carries URLs of the real length.
+type fakeAssets struct{}
+
+func (fakeAssets) URL(name string) string {
+	ext := path.Ext(name)
+	return "/static/" + strings.TrimSuffix(name, ext) + ".0123456789ab" + ext
+}
+
+func renderProjects(t *testing.T, n int) []byte {
+	t.Helper()
+	p, v := benchPage(n)
+	var buf bytes.Buffer
+	if err := Projects(p, v).Render(WithAssets(context.Background(), p.Assets), &buf); err != nil {
+		t.Fatal(err)
+	}
+	if got := bytes.Count(buf.Bytes(), []byte(`data-testid="project-item"`)); got != n {
+		t.Fatalf("rendered %d projects, want %d", got, n)
+	}
+	return buf.Bytes()
+}
+
+func gzipSize(t *testing.T, b []byte) int {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Len()
+}
+
+// TestProjectsPageWeight measures the 20-project page, the bytes one more
+// row adds and the shell around the rows (docs/performance.md quotes these
+// figures), and holds the page to its budget.
+func TestProjectsPageWeight(t *testing.T) {
+	t.Parallel()
+	page := renderProjects(t, 20)
+	one := renderProjects(t, 1)
+	perRow := (len(page) - len(one)) / 19
+	shell := len(page) - 20*perRow
+	t.Logf("20-project page: %d bytes HTML, %d gzip; %d bytes per row; shell %d bytes", len(page), gzipSize(t, page), perRow, shell)
+	if len(page) > pageBudget {
+		t.Errorf("the 20-project page is %d bytes, over its budget of %d", len(page), pageBudget)
+	}
+}
