@@ -54,7 +54,7 @@ func (h *apiHandlers) apiMe(w http.ResponseWriter, r *http.Request) {
 		}
 		resp["organization"] = org
 	}
-	writeJSON(w, http.StatusOK, resp)
+	h.writeRead(w, r, resp, nil)
 }
 
 // apiListMembers answers the organization's members from the local tables.
@@ -73,7 +73,7 @@ func (h *apiHandlers) apiListMembers(w http.ResponseWriter, r *http.Request) {
 			"image_url": m.ImageURL, "role": m.Role, "permissions": orEmpty(m.Permissions),
 		})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+	h.writeRead(w, r, map[string]any{"data": out}, nil)
 }
 
 // apiList answers a page of list in the tenant, read with the request's
@@ -84,11 +84,7 @@ func apiList[T any](h tenantArea, w http.ResponseWriter, r *http.Request, list f
 		return
 	}
 	page, err := inTenantValue(h, r, func(tx *gorm.DB) (models.Page[T], error) { return list(tx, opts) })
-	if err != nil {
-		h.renderError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": orEmpty(page.Items), "next_cursor": nullable(page.NextCursor)})
+	h.writeRead(w, r, map[string]any{"data": orEmpty(page.Items), "next_cursor": nullable(page.NextCursor)}, err)
 }
 
 // apiDelete runs del in the tenant and answers 204 No Content.

@@ -1,9 +1,15 @@
 package handlers
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 )
 
 // writeJSON writes v as JSON with status.
@@ -36,6 +42,51 @@ func (p *pages) writeResult(w http.ResponseWriter, r *http.Request, status int, 
 	default:
 		writeJSON(w, status, v)
 	}
+}
+
+// writeRead answers an API read: its error, or v with a weak ETag of its
+// JSON. A client that sends that ETag back in If-None-Match gets 304 and
+// no body, which saves the transfer, not the query: the tag is a hash of
+// the answer, so it needs the answer. Weak, because the same JSON
+// compressed differently (or not at all) is the same answer. Never on an
+// error. Cache-Control says private (the answer is one user's) and no-cache
+// (ask every time, with the tag).
+func (p *pages) writeRead(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		p.renderError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		p.renderError(w, r, fmt.Errorf("encode answer: %w", err))
+		return
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	tag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	h := w.Header()
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", "private, no-cache")
+	if etagMatch(r.Header.Get("If-None-Match"), tag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
+}
+
+// etagMatch reports whether an If-None-Match header names tag, by the weak
+// comparison that header uses (W/ prefixes aside); "*" matches any.
+func etagMatch(ifNoneMatch, tag string) bool {
+	want := strings.TrimPrefix(tag, "W/")
+	for _, t := range strings.Split(ifNoneMatch, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeJSON reads a bounded JSON object into v, answering 400/413 itself.

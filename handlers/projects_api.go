@@ -56,7 +56,7 @@ func (h *projectHandlers) apiCreateProject(w http.ResponseWriter, r *http.Reques
 // apiGetProject answers one project.
 func (h *projectHandlers) apiGetProject(w http.ResponseWriter, r *http.Request) {
 	p, err := h.project(r)
-	h.writeResult(w, r, http.StatusOK, p, nil, err)
+	h.writeRead(w, r, p, err)
 }
 
 // apiUpdateProject changes the fields given; another tenant's id is a 404

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -44,22 +45,28 @@ const QueueTimeout = 5 * time.Second
 // Middleware order, outermost first:
 //  1. RequestID: every later line (logs, errors) can name the request.
 //  2. AccessLog: one line per request, after it finished, with its status.
-//  3. Recover: a panic becomes the 500 page and is logged by AccessLog.
-//  4. SecurityHeaders: set before any handler writes.
-//  5. CrossOriginProtection: refuses cross-site unsafe requests (CSRF) before
+//  3. Compress: zstd or gzip for bodies of 1 KB and more when the client
+//     accepts it (pages, JSON, and static files the client takes no
+//     precompressed variant of); inside AccessLog, which so logs the bytes
+//     sent, and outside Recover, so the 500 page is compressed too. Health
+//     answers are too small to compress; /metrics has its own listener,
+//     where promhttp compresses.
+//  4. Recover: a panic becomes the 500 page and is logged by AccessLog.
+//  5. SecurityHeaders: set before any handler writes.
+//  6. CrossOriginProtection: refuses cross-site unsafe requests (CSRF) before
 //     they reach handlers or authentication.
-//  6. Timeout (app routes; not the machine routes): a deadline every
+//  7. Timeout (app routes; not the machine routes): a deadline every
 //     database call inherits, the wait for a slot included.
-//  7. InFlight (app routes and the webhook): at most so many requests past
+//  8. InFlight (app routes and the webhook): at most so many requests past
 //     this point, the rest wait in arrival order, then get 503. Not on
 //     /healthz, /readyz or /static/, which must answer while the app is
 //     saturated. The webhook's per-address rate limit runs before it, so a
 //     flooding sender is refused at once rather than queueing ahead of pages.
-//  8. LimitBody (app routes): bounded request bodies.
-//  9. Auth: who is asking (it reads the revoked-sessions table); it may
+//  9. LimitBody (app routes): bounded request bodies.
+//  10. Auth: who is asking (it reads the revoked-sessions table); it may
 //     answer with a handshake redirect for page loads.
-//  10. The API rate limit (per user, after Auth has named the user).
-//  11. RequireUser (protected routes): no identity, no entry; then, for
+//  11. The API rate limit (per user, after Auth has named the user).
+//  12. RequireUser (protected routes): no identity, no entry; then, for
 //     tenant routes, the organization and the route's permission.
 func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	mux := http.NewServeMux()
@@ -92,6 +99,13 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 	handler = csrf.Handler(handler)
 	handler = middleware.SecurityHeaders(cfg.HTTPS, cfg.FormTargets)(handler)
 	handler = middleware.Recover(h.pages.log, h.pages.renderError)(handler)
+	if compress, err := middleware.Compress(); err != nil {
+		// Only a bad option makes this fail, which the tests would show:
+		// serving uncompressed beats not serving.
+		h.pages.log.Error("responses go uncompressed", slog.Any("error", err))
+	} else {
+		handler = compress(handler)
+	}
 	handler = middleware.AccessLog(h.pages.log)(handler)
 	handler = middleware.RequestID(handler)
 	return handler

@@ -44,6 +44,7 @@ type tenantWork interface {
 type tenantArea interface {
 	tenantWork
 	renderError(w http.ResponseWriter, r *http.Request, err error)
+	writeRead(w http.ResponseWriter, r *http.Request, v any, err error)
 }
 
 // inTenantValue is inTenant for work that returns one value.
