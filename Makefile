@@ -72,9 +72,10 @@ templ: ## Regenerate views/*_templ.go
 api: ## Regenerate api/client/client.gen.go from api/openapi.yaml (oapi-codegen)
 	cd api && $(GO) tool oapi-codegen -config oapi-codegen.yaml openapi.yaml
 
-css: ## Build static/css/app.css with Tailwind's CLI (needs Node and npm)
+css: ## Build static/css/app.css with Tailwind's CLI (needs Node and npm), then the static files' .gz and .br
 	npm install --no-audit --no-fund --silent
 	npx tailwindcss -i static/css/input.css -o static/css/app.css --minify
+	$(GO) generate ./static
 
 lint: ## go vet, gofmt and templ fmt
 	$(GO) vet ./...
