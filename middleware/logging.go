@@ -6,21 +6,38 @@ import (
 	"time"
 )
 
-// statusRecorder remembers the status and size written, for access logs.
-type statusRecorder struct {
+// StatusRecorder remembers the status and size a handler writes, for
+// access logs and metrics (the app's, the gateway's, a service's).
+type StatusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
+// NewStatusRecorder wraps w.
+func NewStatusRecorder(w http.ResponseWriter) *StatusRecorder {
+	return &StatusRecorder{ResponseWriter: w}
+}
+
+// Status is the status written (200 when the handler wrote none).
+func (s *StatusRecorder) Status() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
+}
+
+// Bytes is the size of the body written.
+func (s *StatusRecorder) Bytes() int { return s.bytes }
+
+func (s *StatusRecorder) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusRecorder) Write(b []byte) (int, error) {
+func (s *StatusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
@@ -29,8 +46,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+// Unwrap lets http.ResponseController reach the underlying writer (a
+// reverse proxy flushing a stream, for one).
+func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // AccessLog writes one structured line per request, after it is served,
 // with the request, user and organization ids known by then (added by a
@@ -41,18 +59,18 @@ func AccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := NewStatusRecorder(w)
 			ctx := withLogIDs(r.Context(), &LogIDs{})
 			next.ServeHTTP(rec, r.WithContext(ctx))
 			level := slog.LevelInfo
-			if rec.status >= 500 {
+			if rec.Status() >= 500 {
 				level = slog.LevelError
 			}
 			log.LogAttrs(ctx, level, "request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
-				slog.Int("status", rec.status),
-				slog.Int("bytes", rec.bytes),
+				slog.Int("status", rec.Status()),
+				slog.Int("bytes", rec.Bytes()),
 				slog.Duration("duration", time.Since(start)),
 			)
 		})

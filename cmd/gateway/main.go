@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/joho/godotenv"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,7 +35,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, withDotEnv(os.Getenv), os.Stderr, nil); err != nil {
+	if err := run(ctx, config.WithDotEnv(os.Getenv), os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
@@ -168,19 +167,4 @@ func newLogger(cfg *gateway.Config, w io.Writer) *slog.Logger {
 		h = slog.NewJSONHandler(w, opts)
 	}
 	return slog.New(middleware.NewLogHandler(h)).With(slog.String("component", "gateway"))
-}
-
-// withDotEnv layers a .env file (when present) under the environment, as
-// the app does: a variable set in the environment wins.
-func withDotEnv(getenv func(string) string) func(string) string {
-	file, err := godotenv.Read(".env")
-	if err != nil {
-		return getenv
-	}
-	return func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return file[k]
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"example.com/saas/gatewayauth"
+	"example.com/saas/middleware"
 	"example.com/saas/models"
 )
 
@@ -164,20 +165,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Service) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := middleware.NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
 		s.Log.InfoContext(r.Context(), "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
+			slog.Int("status", rec.Status()), slog.Duration("duration", time.Since(start)),
 			slog.String("request_id", r.Header.Get("X-Request-Id")))
 	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
 }

@@ -12,8 +12,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/joho/godotenv"
-
 	"example.com/saas/internal/config"
 	"example.com/saas/middleware"
 )
@@ -48,7 +46,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 {
 		cmd, rest = args[0], args[1:]
 	}
-	getenv := withDotEnv(env.Getenv)
+	getenv := config.WithDotEnv(env.Getenv)
 	switch cmd {
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
@@ -75,21 +73,6 @@ func Run(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("%w: %v", ErrUsage, err)
 		}
 		return serve(ctx, cfg, log, env)
-	}
-}
-
-// withDotEnv layers a .env file (when present in the working directory)
-// under the real environment: a variable set in the environment wins.
-func withDotEnv(getenv func(string) string) func(string) string {
-	file, err := godotenv.Read(".env")
-	if err != nil {
-		return getenv
-	}
-	return func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return file[k]
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/joho/godotenv"
 )
 
 // Environments the application knows.
@@ -174,4 +176,20 @@ func (c *Config) loadSessionSecret(v string) error {
 	}
 	c.SessionSecret = []byte(v)
 	return nil
+}
+
+// WithDotEnv layers a .env file (when present in the working directory)
+// under the real environment: a variable set in the environment wins. The
+// app and the gateway read their settings through it.
+func WithDotEnv(getenv func(string) string) func(string) string {
+	file, err := godotenv.Read(".env")
+	if err != nil {
+		return getenv
+	}
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return file[k]
+	}
 }

@@ -138,10 +138,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	gatewayauth.Strip(r.Header)
 	start := time.Now()
 	ex := &exchange{route: labelUnmatched}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := middleware.NewStatusRecorder(w)
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
 	g.route(rec, r, ex)
-	g.finish(r, rec.code(), ex, time.Since(start))
+	g.finish(r, rec.Status(), ex, time.Since(start))
 }
 
 func (g *Gateway) route(w http.ResponseWriter, r *http.Request, ex *exchange) {
@@ -318,36 +318,6 @@ func isClerkCookie(name string) bool {
 		}
 	}
 	return false
-}
-
-// statusRecorder remembers the status written, for the log and metrics.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets ReverseProxy flush streamed responses (http.ResponseController).
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-func (s *statusRecorder) code() int {
-	if s.status == 0 {
-		return http.StatusOK
-	}
-	return s.status
 }
 
 // DefaultUpstreamTimeout bounds how long an upstream may take to send its
