@@ -313,6 +313,9 @@ func (r *report) checks() []check {
 		cs = append(cs, check{name: "start-up, RSS", value: "not measured: the app ran in-process (-cpuprofile/-memprofile)", info: true})
 		return cs
 	}
+	if len(r.startups) == 0 {
+		return cs // nothing started (a report built by a test)
+	}
 	sorted := slices.Clone(r.startups)
 	slices.Sort(sorted)
 	med := sorted[len(sorted)/2]
