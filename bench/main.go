@@ -11,8 +11,9 @@
 // cluster) with a fresh database it drops at the end, the Clerk emulator in
 // this process, and the app and the baseline (bench/baseline) as separate
 // processes built with go build, so start-up time and RSS are their own.
-// Load comes from wrk when it is installed (it rounds -duration up to
-// whole seconds), else from a Go generator.
+// Closed-loop load comes from wrk when it is installed (it rounds -duration
+// up to whole seconds), else from a Go generator; the open-loop phase, at
+// 25, 50 and 75% of the baseline's closed-loop req/s, from bench/load.Paced.
 package main
 
 import (
