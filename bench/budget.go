@@ -146,6 +146,11 @@ func runBudget(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	pgm, err := newPGMeter(ctx, e.admin, dbName)
+	if err != nil {
+		return err
+	}
+	defer pgm.close()
 	appPeak, basePeak := sampleRSS(appSrv.pid), sampleRSS(base.pid)
 	for _, ep := range endpoints {
 		targets := []struct {
@@ -188,12 +193,42 @@ func runBudget(ctx context.Context, o options) error {
 				if t.server == "baseline" {
 					pid = base.pid
 				}
-				cpu0, pg0 := processCPU(pid), postgresCPU(dbName)
+				pg0, err := pgm.snapshot(ctx)
+				if err != nil {
+					return err
+				}
+				cpu0 := processCPU(pid)
 				res, err := e.gen.Run(ctx, t.t, lo)
 				if err != nil {
 					return err
 				}
-				rep.add(ep.name, t.server, round{Result: res, serverCPU: processCPU(pid) - cpu0, pgCPU: postgresCPU(dbName).since(pg0)})
+				cpu := processCPU(pid) - cpu0
+				pg1, err := pgm.snapshot(ctx)
+				if err != nil {
+					return err
+				}
+				rep.add(ep.name, t.server, round{Result: res, serverCPU: cpu, pgCPU: pg1.since(pg0), pgRemote: pg0.remote() || pg1.remote()})
+			}
+		}
+		if o.skipOpen {
+			continue
+		}
+		// Open loop: the same endpoint at fixed shares of the rate the
+		// baseline just sustained in the closed loop, app and baseline
+		// alternating at each rate.
+		capacity := rep.find(ep.name, "baseline").rps()
+		for _, share := range openShares() {
+			if err := refresh(); err != nil {
+				return err
+			}
+			for _, t := range targets {
+				po := load.PacedOptions{Rate: share * capacity, Duration: o.openDuration, MaxInFlight: o.openCap}
+				step(fmt.Sprintf("%s: %s, open loop at %.0f%% of the baseline's capacity (%.0f req/s, %s)", ep.name, t.server, share*100, po.Rate, o.openDuration))
+				res, err := load.Paced(ctx, t.t, po)
+				if err != nil {
+					return fmt.Errorf("%s, %s, open loop at %.0f req/s: %w", ep.name, t.server, po.Rate, err)
+				}
+				rep.open = append(rep.open, openRun{endpoint: ep.name, server: t.server, share: share, PacedResult: res})
 			}
 		}
 	}

@@ -3,6 +3,7 @@
 //
 //	go run ./bench                 # the budget run (about 2 minutes)
 //	go run ./bench -duration 3s    # a quicker one
+//	go run ./bench -skip-open      # without the open-loop phase (constant arrival rate)
 //	go run ./bench -scale          # 10,000 organizations x 100 projects vs 1
 //	go run ./bench -cpuprofile app.prof   # the app in-process, profiled under load
 //
@@ -10,8 +11,9 @@
 // cluster) with a fresh database it drops at the end, the Clerk emulator in
 // this process, and the app and the baseline (bench/baseline) as separate
 // processes built with go build, so start-up time and RSS are their own.
-// Load comes from wrk when it is installed (it rounds -duration up to
-// whole seconds), else from a Go generator.
+// Closed-loop load comes from wrk when it is installed (it rounds -duration
+// up to whole seconds), else from a Go generator; the open-loop phase, at
+// 25, 50 and 75% of the baseline's closed-loop req/s, from bench/load.Paced.
 package main
 
 import (
@@ -41,6 +43,9 @@ type options struct {
 	scale          bool
 	scaleOrgs      int
 	scaleProjects  int
+	openDuration   time.Duration
+	openCap        int
+	skipOpen       bool
 	cpuProfile     string
 	memProfile     string
 }
@@ -56,6 +61,9 @@ func main() {
 	flag.IntVar(&o.pool, "pool", 2*runtime.NumCPU(), "the app's DB_MAX_CONNS (its MAX_IN_FLIGHT follows: pool + 1 per CPU); Postgres shares these CPUs")
 	flag.Var(&o.appEnv, "app-env", "extra app setting KEY=VALUE, repeatable (MAX_IN_FLIGHT=0, GOGC=100, …)")
 	flag.IntVar(&o.baselineConns, "baseline-conns", 0, "the baseline's pgxpool size (0: the app's -pool)")
+	flag.DurationVar(&o.openDuration, "open-duration", 5*time.Second, "open-loop phase: how long each server is offered each rate (25, 50, 75% of the baseline's closed-loop req/s)")
+	flag.IntVar(&o.openCap, "open-cap", 1024, "open-loop phase: most requests in flight at once (a request due while all are busy waits, and counts as late)")
+	flag.BoolVar(&o.skipOpen, "skip-open", false, "skip the open-loop phase")
 	flag.BoolVar(&o.scale, "scale", false, "run the scale comparison instead: many organizations vs one")
 	flag.IntVar(&o.scaleOrgs, "scale-orgs", 10000, "organizations in the scale run")
 	flag.IntVar(&o.scaleProjects, "scale-projects", 100, "projects per organization in the scale run")
@@ -64,6 +72,9 @@ func main() {
 	flag.Parse()
 	if o.baselineConns <= 0 {
 		o.baselineConns = o.pool
+	}
+	if o.openDuration <= 0 {
+		o.skipOpen = true
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/saas/bench/load"
+)
+
+const ep = "API GET /api/v1/projects (Bearer)"
+
+func closedRound(rps float64, p99 time.Duration, pgRemote bool) round {
+	return round{Result: load.Result{Requests: int64(rps * 4), Elapsed: 4 * time.Second, P50: p99 / 2, P99: p99},
+		serverCPU: time.Duration(rps*4) * 200 * time.Microsecond, pgCPU: time.Duration(rps*4) * 50 * time.Microsecond, pgRemote: pgRemote}
+}
+
+func openAt(server string, share float64, p99 time.Duration) openRun {
+	return openRun{endpoint: ep, server: server, share: share, PacedResult: load.PacedResult{
+		Rate: share * 5000, Window: 5 * time.Second, Scheduled: int64(share * 25000), Sent: int64(share * 25000),
+		P50: p99 / 3, P99: p99, Max: 2 * p99, SendDelayP99: 800 * time.Microsecond,
+	}}
+}
+
+// testReport has one endpoint measured closed loop (app 4,500 req/s,
+// baseline 5,000) and open loop at every share, the app's p99 at 50% set
+// by appP99 and the baseline's by baseP99.
+func testReport(appP99, baseP99 time.Duration) *report {
+	r := &report{opts: options{rounds: 1, openDuration: 5 * time.Second, openCap: 1024}}
+	r.opts.Connections = 64
+	r.add(ep, "app", closedRound(4500, 30*time.Millisecond, false))
+	r.add(ep, "baseline", closedRound(5000, 20*time.Millisecond, false))
+	for _, share := range openShares() {
+		a, b := 2*time.Millisecond, 2*time.Millisecond
+		if share == targetOpenShare {
+			a, b = appP99, baseP99
+		}
+		r.open = append(r.open, openAt("app", share, a), openAt("baseline", share, b))
+	}
+	return r
+}
+
+func findCheck(t *testing.T, cs []check, prefix string) check {
+	t.Helper()
+	for _, c := range cs {
+		if strings.HasPrefix(c.name, prefix) {
+			return c
+		}
+	}
+	t.Fatalf("no check %q in %+v", prefix, cs)
+	return check{}
+}
+
+func TestOpenLoopVerdict(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		app, baseline time.Duration
+		ok            bool
+	}{
+		{"within both", 6 * time.Millisecond, 5 * time.Millisecond, true},
+		{"at 10 ms", 10 * time.Millisecond, 8 * time.Millisecond, true},
+		{"at 1.5x the baseline", 9 * time.Millisecond, 6 * time.Millisecond, true},
+		{"over 10 ms", 11 * time.Millisecond, 10 * time.Millisecond, false},
+		{"over 1.5x the baseline", 4 * time.Millisecond, 2 * time.Millisecond, false},
+		{"no baseline samples", 4 * time.Millisecond, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := testReport(c.app, c.baseline)
+			chk := findCheck(t, r.checks(), ep+": app p99 at 50%")
+			if chk.ok != c.ok || chk.info {
+				t.Errorf("ok = %v (info %v), want %v: %+v", chk.ok, chk.info, c.ok, chk)
+			}
+			failed := strings.Join(r.failures(), "\n")
+			if strings.Contains(failed, "app p99 at 50%") == c.ok {
+				t.Errorf("failures() = %q, want the open loop missed: %v", failed, !c.ok)
+			}
+		})
+	}
+}
+
+func TestOpenLoopErrorsAndUnsentFail(t *testing.T) {
+	r := testReport(5*time.Millisecond, 5*time.Millisecond)
+	if c := findCheck(t, r.checks(), ep+": open loop errors"); !c.ok {
+		t.Errorf("clean runs missed: %+v", c)
+	}
+	r.open[0].Unsent = 3
+	r.open[5].Errors = 2
+	c := findCheck(t, r.checks(), ep+": open loop errors")
+	if c.ok || c.value != "2 errors, 3 unsent" {
+		t.Errorf("check = %+v, want missed with 2 errors, 3 unsent", c)
+	}
+	r.open[1].Late = 7
+	if c := findCheck(t, r.checks(), ep+": open loop late"); !c.info || !strings.HasPrefix(c.value, "7 of ") {
+		t.Errorf("late check = %+v", c)
+	}
+}
+
+// The closed loop's p99 is reported with no target; its req/s ratio keeps one.
+func TestClosedLoopChecks(t *testing.T) {
+	r := testReport(5*time.Millisecond, 5*time.Millisecond)
+	cs := r.checks()
+	if c := findCheck(t, cs, ep+": app p99 at 64 connections"); !c.info {
+		t.Errorf("closed-loop p99 has a target: %+v", c)
+	}
+	// 4,500 against 5,000: 0.90, on the line.
+	if c := findCheck(t, cs, ep+": app/baseline req/s"); !c.ok || c.target != "≥ 0.9" {
+		t.Errorf("ratio check = %+v", c)
+	}
+	r.find(ep, "app").rounds[0] = closedRound(4000, 10*time.Millisecond, false)
+	if c := findCheck(t, r.checks(), ep+": app/baseline req/s"); c.ok {
+		t.Errorf("0.80 passed: %+v", c)
+	}
+}
+
+func TestOpenLoopTable(t *testing.T) {
+	var b strings.Builder
+	r := testReport(6*time.Millisecond, 4*time.Millisecond)
+	r.printOpen(&b)
+	out := b.String()
+	for _, want := range []string{
+		"| endpoint | offered | server | req/s offered | req/s sent | p50 | p99 | max | errors | late | unsent | p99 app/baseline |",
+		"| " + ep + " | 50% | app | 2500 | 2500 | 2.0 ms | 6.0 ms | 12.0 ms | 0 | 0 | 0 | **1.50** |",
+		"| " + ep + " | 50% | baseline | 2500 | 2500 | 1.3 ms | 4.0 ms | 8.0 ms | 0 | 0 | 0 |  |",
+		"| " + ep + " | 75% | app | 3750 |",
+		"5s each",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if rows := strings.Count(out, "\n| "+ep+" |"); rows != 6 {
+		t.Errorf("%d rows, want 6 (3 shares x 2 servers):\n%s", rows, out)
+	}
+	b.Reset()
+	(&report{}).printOpen(&b)
+	if !strings.Contains(b.String(), "Not run (-skip-open)") {
+		t.Errorf("skipped phase printed %q", b.String())
+	}
+}
+
+func TestPostgresCPURemote(t *testing.T) {
+	r := testReport(5*time.Millisecond, 5*time.Millisecond)
+	if r.pgRemote() {
+		t.Fatal("local rounds reported remote")
+	}
+	_, pg, ok := r.find(ep, "app").cpuPerRequest()
+	if !ok || pgCell(pg, ok) != "50 µs" {
+		t.Errorf("local Postgres CPU = %s", pgCell(pg, ok))
+	}
+	r.find(ep, "baseline").rounds = append(r.find(ep, "baseline").rounds, closedRound(5000, 20*time.Millisecond, true))
+	if !r.pgRemote() {
+		t.Error("a remote round not reported")
+	}
+	_, pg, ok = r.find(ep, "baseline").cpuPerRequest()
+	if ok || pgCell(pg, ok) != "n/a (remote server)" {
+		t.Errorf("remote Postgres CPU = %q, want n/a (remote server)", pgCell(pg, ok))
+	}
+	c := findCheck(t, r.checks(), ep+": CPU per request")
+	if !strings.Contains(c.name, "servers only") || c.value != "1.00" {
+		t.Errorf("CPU check with a remote server = %+v, want the servers' ratio alone", c)
+	}
+	var b strings.Builder
+	r.print(&b)
+	if !strings.Contains(b.String(), "n/a (remote server)") {
+		t.Errorf("report does not say n/a:\n%s", b.String())
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	if verdict(check{ok: true}) != "ok" || verdict(check{}) != "**MISSED**" || verdict(check{info: true}) != "" {
+		t.Error("verdicts")
+	}
+}
