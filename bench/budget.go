@@ -250,6 +250,12 @@ func runBudget(ctx context.Context, o options) error {
 		return err
 	}
 	rep.webhooks = wr
+	step(fmt.Sprintf("webhook ingestion, baseline (verify, one INSERT … ON CONFLICT): %d deliveries", o.webhookEvents))
+	bwr, err := ingestWebhooks(ctx, base.url, emu.WebhookSecret(), dbURL, o.webhookEvents, o.webhookWorkers)
+	if err != nil {
+		return err
+	}
+	rep.baseWebhooks = bwr
 	rep.allBAPI = emu.Stats()
 	time.Sleep(2 * time.Second)
 	rep.appAfterKB = procStatusKB(appSrv.pid, "VmRSS")

@@ -25,6 +25,10 @@ const (
 	targetOpenP99      = 10 * time.Millisecond
 	targetOpenP99Ratio = 1.5
 	targetWebhooks     = 1000.0
+	// targetWebhookRatio is the app's unique events/s against the bare
+	// baseline's (verify, one INSERT … ON CONFLICT) in the same run: the app
+	// also applies each event (an upsert in the same transaction).
+	targetWebhookRatio = 0.6
 	targetStartup      = time.Second
 	targetIdleRSSKB    = 40 * 1024
 	targetScaleRatio   = 1.2
@@ -181,6 +185,7 @@ type report struct {
 	appAfterKB, appHWMKB        int64
 	appPageBytes, basePageBytes int
 	webhooks                    webhookResult
+	baseWebhooks                webhookResult
 	loadBAPI, allBAPI           map[string]int
 }
 
@@ -309,6 +314,7 @@ func (r *report) checks() []check {
 		// Strict reading of "duplicates counted once": only unique events count.
 		ok: float64(wh.Unique)/wh.Elapsed.Seconds() >= targetWebhooks && wh.Failed == 0 && wh.Recorded == int64(wh.Unique),
 	})
+	cs = append(cs, r.webhookRatioCheck())
 	if r.inProcess {
 		cs = append(cs, check{name: "start-up, RSS", value: "not measured: the app ran in-process (-cpuprofile/-memprofile)", info: true})
 		return cs
@@ -406,4 +412,22 @@ func postgresVersion(ctx context.Context, admin string) string {
 	var v string
 	conn.QueryRow(ctx, "SHOW server_version").Scan(&v)
 	return v
+}
+
+// webhookRatioCheck compares the app's webhook ingestion with the bare
+// baseline's, in unique events per second of the same deliveries' shape.
+func (r *report) webhookRatioCheck() check {
+	app, base := r.webhooks, r.baseWebhooks
+	name := "webhook ingestion, app/baseline unique events/s"
+	if base.Elapsed == 0 || app.Elapsed == 0 {
+		return check{name: name, value: "not measured", info: true}
+	}
+	appRate, baseRate := float64(app.Unique)/app.Elapsed.Seconds(), float64(base.Unique)/base.Elapsed.Seconds()
+	ratio := appRate / baseRate
+	return check{
+		name:   name,
+		value:  fmt.Sprintf("%.2f (app %.0f, baseline %.0f; baseline failed %d, recorded %d of %d)", ratio, appRate, baseRate, base.Failed, base.Recorded, base.Unique),
+		target: fmt.Sprintf("≥ %.1f", targetWebhookRatio),
+		ok:     ratio >= targetWebhookRatio && base.Failed == 0,
+	}
 }

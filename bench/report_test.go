@@ -171,3 +171,24 @@ func TestVerdict(t *testing.T) {
 		t.Error("verdicts")
 	}
 }
+
+func TestWebhookRatioCheck(t *testing.T) {
+	sec := time.Second
+	tests := []struct {
+		name      string
+		app, base webhookResult
+		ok, info  bool
+	}{
+		{"not measured", webhookResult{Unique: 100, Elapsed: sec}, webhookResult{}, false, true},
+		{"at 0.6", webhookResult{Unique: 600, Elapsed: sec}, webhookResult{Unique: 1000, Elapsed: sec, Recorded: 1000}, true, false},
+		{"under", webhookResult{Unique: 500, Elapsed: sec}, webhookResult{Unique: 1000, Elapsed: sec}, false, false},
+		{"baseline failures", webhookResult{Unique: 900, Elapsed: sec}, webhookResult{Unique: 1000, Elapsed: sec, Failed: 3}, false, false},
+	}
+	for _, tt := range tests {
+		r := &report{webhooks: tt.app, baseWebhooks: tt.base}
+		c := r.webhookRatioCheck()
+		if c.ok != tt.ok || c.info != tt.info {
+			t.Errorf("%s: %+v, want ok %v info %v", tt.name, c, tt.ok, tt.info)
+		}
+	}
+}

@@ -123,6 +123,7 @@ func (e *env) startBaseline(o options, emu *stack.Emulator, dbURL string, padByt
 		"CLERK_FRONTEND_API_URL": emu.BaseURL(),
 		"BASELINE_MAX_CONNS":     fmt.Sprint(o.baselineConns),
 		"BASELINE_PAD_BYTES":     fmt.Sprint(padBytes),
+		"CLERK_WEBHOOK_SECRET":   emu.WebhookSecret(),
 	}
 	return startProcess("baseline", e.baseBin, vars, e.work, filepath.Join(e.work, "baseline.log"), fmt.Sprintf("http://127.0.0.1:%d", port), "/readyz")
 }

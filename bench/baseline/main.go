@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -40,6 +41,7 @@ import (
 	josejwt "github.com/go-jose/go-jose/v3/jwt"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	svix "github.com/svix/svix-webhooks/go"
 )
 
 func main() {
@@ -68,8 +70,13 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	wh, err := svix.NewWebhook(os.Getenv("CLERK_WEBHOOK_SECRET"))
+	if err != nil {
+		return fmt.Errorf("CLERK_WEBHOOK_SECRET: %w", err)
+	}
 	s := &server{
 		pool:   pool,
+		wh:     wh,
 		keys:   keys,
 		issuer: os.Getenv("CLERK_FRONTEND_API_URL"),
 		pad:    template.HTML("<div hidden>" + strings.Repeat("x", envInt("BASELINE_PAD_BYTES", 0)) + "</div>"),
@@ -78,6 +85,7 @@ func run(ctx context.Context) error {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	mux.HandleFunc("GET /orgs/{slug}/projects", s.page)
 	mux.HandleFunc("GET /api/v1/projects", s.api)
+	mux.HandleFunc("POST /webhooks/clerk", s.webhook)
 
 	addr := os.Getenv("BASELINE_ADDR")
 	if addr == "" {
@@ -121,6 +129,7 @@ func fetchKeys(ctx context.Context) (map[string]*clerk.JSONWebKey, error) {
 
 type server struct {
 	pool   *pgxpool.Pool
+	wh     *svix.Webhook
 	keys   map[string]*clerk.JSONWebKey
 	issuer string
 	pad    template.HTML
@@ -251,6 +260,35 @@ func (s *server) api(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"data": ps, "next_cursor": nil})
+}
+
+// webhook is the bare ingestion the app's is compared with: the Svix
+// signature checked, then the event recorded with one INSERT … ON CONFLICT
+// on the same table the app deduplicates with (and nothing applied).
+func (s *server) webhook(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	if err := s.wh.Verify(body, r.Header); err != nil {
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	var ev struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
+		http.Error(w, "bad payload", http.StatusBadRequest)
+		return
+	}
+	_, err = s.pool.Exec(r.Context(), `INSERT INTO webhook_events (svix_id, type) VALUES ($1, $2) ON CONFLICT (svix_id) DO NOTHING`,
+		r.Header.Get("svix-id"), ev.Type)
+	if err != nil {
+		http.Error(w, "insert", http.StatusInternalServerError)
+		return
+	}
+	w.Write([]byte(`{"ok":true}`))
 }
 
 func bearer(r *http.Request) string {
