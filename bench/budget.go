@@ -129,6 +129,18 @@ func runBudget(ctx context.Context, o options) error {
 		return fmt.Errorf("baseline: %w", err)
 	}
 	rep.appPageBytes, rep.basePageBytes = len(appPage), len(basePage)
+	for _, w := range []struct {
+		what, path string
+		h          http.Header
+	}{{"page", pagePath, appPageHdr}, {"API", apiPath, apiHdr}} {
+		for _, enc := range []string{"gzip", "zstd"} {
+			n, got, err := wireBytes(ctx, appURL, w.path, w.h, enc)
+			if err != nil {
+				return fmt.Errorf("app %s on the wire: %w", w.what, err)
+			}
+			rep.wire = append(rep.wire, fmt.Sprintf("%s %d bytes as %s", w.what, n, orNone(got)))
+		}
+	}
 
 	// Load: no Backend API call may happen from here on.
 	emu.ResetStats()

@@ -83,3 +83,29 @@ func fetch(ctx context.Context, baseURL, path string, h http.Header) ([]byte, er
 	}
 	return b, nil
 }
+
+// wireBytes GETs path asking for encoding ("gzip", "zstd") and returns the
+// body's size as sent and the encoding the server chose ("" for none).
+// Setting Accept-Encoding by hand keeps the transport from decompressing.
+func wireBytes(ctx context.Context, baseURL, path string, h http.Header, encoding string) (int, string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+path, nil)
+	req.Header = h.Clone()
+	req.Header.Set("Accept-Encoding", encoding)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return 0, "", fmt.Errorf("GET %s (%s): %d %v", path, encoding, resp.StatusCode, err)
+	}
+	return int(n), resp.Header.Get("Content-Encoding"), nil
+}
+
+func orNone(encoding string) string {
+	if encoding == "" {
+		return "identity"
+	}
+	return encoding
+}

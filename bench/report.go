@@ -184,6 +184,9 @@ type report struct {
 	appPeakKB, basePeakKB       int64
 	appAfterKB, appHWMKB        int64
 	appPageBytes, basePageBytes int
+	// wire is the app's page and API answer as sent to a client accepting
+	// gzip, then zstd (the load itself asks for neither, like wrk).
+	wire []string
 	webhooks                    webhookResult
 	baseWebhooks                webhookResult
 	loadBAPI, allBAPI           map[string]int
@@ -258,6 +261,9 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", c.name, c.value, c.target, verdict(c))
 	}
 	fmt.Fprintf(w, "\nPage sizes: app %d bytes, baseline %d bytes (padded with static filler to match).\n", r.appPageBytes, r.basePageBytes)
+	if len(r.wire) > 0 {
+		fmt.Fprintf(w, "On the wire (the app, to a client that accepts it): %s. The load phases ask for no compression, like wrk.\n", strings.Join(r.wire, ", "))
+	}
 	if len(r.allBAPI) > 0 {
 		fmt.Fprintf(w, "Backend API calls after the load phases (webhook phase included): %v\n", r.allBAPI)
 	}
