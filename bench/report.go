@@ -186,10 +186,10 @@ type report struct {
 	appPageBytes, basePageBytes int
 	// wire is the app's page and API answer as sent to a client accepting
 	// gzip, then zstd (the load itself asks for neither, like wrk).
-	wire []string
-	webhooks                    webhookResult
-	baseWebhooks                webhookResult
-	loadBAPI, allBAPI           map[string]int
+	wire              []string
+	webhooks          webhookResult
+	baseWebhooks      webhookResult
+	loadBAPI, allBAPI map[string]int
 }
 
 func (r *report) add(endpoint, server string, res round) {
