@@ -140,28 +140,45 @@ func appDatabaseURL(opts Options, direct string) string {
 // behind a load balancer would run, and returns its base URL.
 func (s *Stack) StartInstance(t testing.TB, env map[string]string) string {
 	t.Helper()
-	vars := maps.Clone(s.vars)
-	port := FreePort(t)
-	vars["PORT"], vars["BASE_URL"] = strconv.Itoa(port), stack.BaseURL(port)
-	maps.Copy(vars, env)
-	s.startApp(t, vars)
-	return vars["BASE_URL"]
+	// A free port can be taken by another test process before the app
+	// binds it; this instance's port is its own choice, so it tries again.
+	for attempt := 1; ; attempt++ {
+		vars := maps.Clone(s.vars)
+		port := FreePort(t)
+		vars["PORT"], vars["BASE_URL"] = strconv.Itoa(port), stack.BaseURL(port)
+		maps.Copy(vars, env)
+		err := s.runApp(t, vars)
+		if err == nil {
+			return vars["BASE_URL"]
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "already in use") {
+			t.Fatalf("%v\n%s", err, s.Logs)
+		}
+	}
 }
 
 // startApp runs the app with vars until the test ends.
 func (s *Stack) startApp(t testing.TB, vars map[string]string) {
 	t.Helper()
+	if err := s.runApp(t, vars); err != nil {
+		t.Fatalf("%v\n%s", err, s.Logs)
+	}
+}
+
+// runApp starts the app with vars and stops it when the test ends.
+func (s *Stack) runApp(t testing.TB, vars map[string]string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	a, err := stack.StartApp(ctx, vars, s.Logs)
 	if err != nil {
-		t.Fatalf("%v\n%s", err, s.Logs)
+		return err
 	}
 	t.Cleanup(func() {
 		if err := a.Stop(); err != nil {
 			t.Errorf("app stopped with %v", err)
 		}
 	})
+	return nil
 }
 
 // countFrontend counts the requests h gets that are not Backend API calls
