@@ -68,39 +68,37 @@ func apiHeader(c credentials) http.Header {
 
 // fetch GETs path with h and returns the body of a 200.
 func fetch(ctx context.Context, baseURL, path string, h http.Header) ([]byte, error) {
+	b, _, err := get(ctx, baseURL, path, h)
+	return b, err
+}
+
+// get GETs path with h, following no redirect, and returns the body of a
+// 200 as sent with its Content-Encoding. A request that names its own
+// Accept-Encoding gets the body undecoded from Go's transport.
+func get(ctx context.Context, baseURL, path string, h http.Header) ([]byte, string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+path, nil)
 	req.Header = h.Clone()
 	client := &http.Client{Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: status %d: %.200s", path, resp.StatusCode, b)
+		return nil, "", fmt.Errorf("GET %s: status %d: %.200s", path, resp.StatusCode, b)
 	}
-	return b, nil
+	return b, resp.Header.Get("Content-Encoding"), nil
 }
 
 // wireBytes GETs path asking for encoding ("gzip", "zstd") and returns the
 // body's size as sent and the encoding the server chose ("" for none).
-// Setting Accept-Encoding by hand keeps the transport from decompressing.
 func wireBytes(ctx context.Context, baseURL, path string, h http.Header, encoding string) (int, string, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+path, nil)
-	req.Header = h.Clone()
-	req.Header.Set("Accept-Encoding", encoding)
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	n, err := io.Copy(io.Discard, resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		return 0, "", fmt.Errorf("GET %s (%s): %d %v", path, encoding, resp.StatusCode, err)
-	}
-	return int(n), resp.Header.Get("Content-Encoding"), nil
+	h = h.Clone()
+	h.Set("Accept-Encoding", encoding)
+	b, got, err := get(ctx, baseURL, path, h)
+	return len(b), got, err
 }
 
 func orNone(encoding string) string {

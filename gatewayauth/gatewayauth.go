@@ -3,7 +3,7 @@
 // identity header a client sent, and sets the identity it verified with a
 // timestamp and an HMAC-SHA256 signature (keyed by a secret only the
 // gateway and the services hold) over those values and the request's
-// method and path. A service refuses any call whose signature is missing,
+// method, path and query. A service refuses any call whose signature is missing,
 // wrong or too old, so it trusts the headers only when they came through
 // the gateway.
 //
@@ -40,7 +40,7 @@ const (
 )
 
 // Headers are all the headers of the contract, in signing order after the
-// method and path.
+// method, path and query.
 var Headers = []string{HeaderTimestamp, HeaderUserID, HeaderSessionID, HeaderOrgID, HeaderOrgRole, HeaderOrgSlug, HeaderSignature}
 
 // DefaultMaxAge is how old a signature may be (or how far ahead of the
@@ -71,34 +71,30 @@ func Strip(h http.Header) {
 }
 
 // Sign sets id on r's headers (after Strip), with now as the timestamp and
-// the signature over them and r's method and path, keyed by secret. The
+// the signature over them and r's method, path and query, keyed by secret. The
 // gateway calls it on the outgoing request, after any path rewrite, so the
 // signature covers the path the service sees.
 func Sign(r *http.Request, id Identity, secret []byte, now time.Time) {
 	Strip(r.Header)
 	ts := strconv.FormatInt(now.Unix(), 10)
-	for name, value := range id.headers() {
-		if value != "" {
-			r.Header.Set(name, value)
+	for _, h := range [...]struct{ name, value string }{
+		{HeaderUserID, id.UserID}, {HeaderSessionID, id.SessionID},
+		{HeaderOrgID, id.OrgID}, {HeaderOrgRole, id.OrgRole}, {HeaderOrgSlug, id.OrgSlug},
+	} {
+		if h.value != "" {
+			r.Header.Set(h.name, h.value)
 		}
 	}
 	r.Header.Set(HeaderTimestamp, ts)
-	r.Header.Set(HeaderSignature, signature(secret, r.Method, r.URL.EscapedPath(), ts, id))
-}
-
-func (id Identity) headers() map[string]string {
-	return map[string]string{
-		HeaderUserID: id.UserID, HeaderSessionID: id.SessionID,
-		HeaderOrgID: id.OrgID, HeaderOrgRole: id.OrgRole, HeaderOrgSlug: id.OrgSlug,
-	}
+	r.Header.Set(HeaderSignature, signature(secret, r.Method, r.URL.RequestURI(), ts, id))
 }
 
 // signature is "v1=" and the unpadded base64url HMAC-SHA256 of the method,
-// path, timestamp and identity, one per line: a value cannot hold a newline
+// the request target (path and query, as sent), timestamp and identity, one per line: a value cannot hold a newline
 // (HTTP header values cannot), so no two requests share a payload.
-func signature(secret []byte, method, path, ts string, id Identity) string {
+func signature(secret []byte, method, target, ts string, id Identity) string {
 	mac := hmac.New(sha256.New, secret)
-	for _, part := range []string{"v1", method, path, ts, id.UserID, id.SessionID, id.OrgID, id.OrgRole, id.OrgSlug} {
+	for _, part := range []string{"v1", method, target, ts, id.UserID, id.SessionID, id.OrgID, id.OrgRole, id.OrgSlug} {
 		mac.Write([]byte(part))
 		mac.Write([]byte{'\n'})
 	}
@@ -133,7 +129,7 @@ func (v *Verifier) Verify(r *http.Request) (Identity, error) {
 		UserID: r.Header.Get(HeaderUserID), SessionID: r.Header.Get(HeaderSessionID),
 		OrgID: r.Header.Get(HeaderOrgID), OrgRole: r.Header.Get(HeaderOrgRole), OrgSlug: r.Header.Get(HeaderOrgSlug),
 	}
-	want := signature(v.Secret, r.Method, r.URL.EscapedPath(), ts, id)
+	want := signature(v.Secret, r.Method, r.URL.RequestURI(), ts, id)
 	if !hmac.Equal([]byte(sig), []byte(want)) {
 		return Identity{}, ErrBadSignature
 	}

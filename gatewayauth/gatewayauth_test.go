@@ -53,6 +53,12 @@ func TestVerify(t *testing.T) {
 			r.URL.Path = "/admin"
 			return r
 		}, Identity{}, ErrBadSignature},
+		{"replayed with another query", func() *http.Request {
+			r := signed(t, "GET", "/preferences?user=user_alice", alice, now)
+			r.URL.RawQuery = "user=user_mallory"
+			return r
+		}, Identity{}, ErrBadSignature},
+		{"signed with its query", func() *http.Request { return signed(t, "GET", "/preferences?digest=daily", alice, now) }, alice, nil},
 		{"replayed with another method", func() *http.Request {
 			r := signed(t, "GET", "/preferences", alice, now)
 			r.Method = "DELETE"

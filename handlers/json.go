@@ -8,8 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
+	"time"
 )
 
 // writeJSON writes v as JSON with status.
@@ -56,37 +55,20 @@ func (p *pages) writeRead(w http.ResponseWriter, r *http.Request, v any, err err
 		p.renderError(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+	buf := p.buffer()
+	defer p.release(buf)
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		p.renderError(w, r, fmt.Errorf("encode answer: %w", err))
 		return
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	tag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 	h := w.Header()
-	h.Set("ETag", tag)
+	h.Set("ETag", `W/"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`)
 	h.Set("Cache-Control", "private, no-cache")
-	if etagMatch(r.Header.Get("If-None-Match"), tag) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	w.Write(buf.Bytes())
-}
-
-// etagMatch reports whether an If-None-Match header names tag, by the weak
-// comparison that header uses (W/ prefixes aside); "*" matches any.
-func etagMatch(ifNoneMatch, tag string) bool {
-	want := strings.TrimPrefix(tag, "W/")
-	for _, t := range strings.Split(ifNoneMatch, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == want {
-			return true
-		}
-	}
-	return false
+	// ServeContent answers If-None-Match (304, by the weak comparison),
+	// HEAD and the Content-Length.
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(buf.Bytes()))
 }
 
 // decodeJSON reads a bounded JSON object into v, answering 400/413 itself.

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"slices"
@@ -92,6 +93,19 @@ func TestOpenAPIDocumentServed(t *testing.T) {
 	resp, body := get(nil)
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, want) || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("GET %s = %d %q %.100s, want the document as JSON", paths.APIOpenAPI, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	// What is served is the YAML's document, not just what api.JSON makes
+	// of it: the same version and every path of the checked document.
+	var served struct {
+		OpenAPI string         `json:"openapi"`
+		Paths   map[string]any `json:"paths"`
+	}
+	c, err := openAPIChecker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(body, &served); err != nil || served.OpenAPI != "3.1.0" || len(served.Paths) != c.Document().Paths.Len() {
+		t.Errorf("served document: openapi %q, %d paths (%v), want 3.1.0 and the YAML's %d", served.OpenAPI, len(served.Paths), err, c.Document().Paths.Len())
 	}
 	etag := resp.Header.Get("ETag")
 	if etag == "" || !strings.Contains(resp.Header.Get("Cache-Control"), "max-age") {

@@ -78,16 +78,8 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, c tem
 	// Content-Length: streaming templ's output made a write system call
 	// every 4 KB (a chunked response), and a failed render could only
 	// truncate a page whose status was already sent; now it is a 500.
-	buf, _ := p.buffers.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	defer func() {
-		if buf.Cap() <= 1<<20 { // do not keep the odd huge page
-			buf.Reset()
-			p.buffers.Put(buf)
-		}
-	}()
+	buf := p.buffer()
+	defer p.release(buf)
 	if err := c.Render(views.WithAssets(r.Context(), p.assets), buf); err != nil {
 		level := slog.LevelError
 		if r.Context().Err() != nil {
@@ -101,6 +93,22 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, c tem
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// buffer is a pooled buffer for a page or an API answer; release returns
+// it.
+func (p *pages) buffer() *bytes.Buffer {
+	if buf, ok := p.buffers.Get().(*bytes.Buffer); ok {
+		return buf
+	}
+	return new(bytes.Buffer)
+}
+
+func (p *pages) release(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 { // do not keep the odd huge page
+		buf.Reset()
+		p.buffers.Put(buf)
+	}
 }
 
 // flashAndRedirect adds a flash message and answers 303 to url, as every

@@ -60,7 +60,7 @@ type Auth struct {
 // Middleware runs Auth on every request.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if token, ok := bearerToken(r); ok {
+		if token, ok := clerkauth.BearerToken(r); ok {
 			a.serveBearer(w, r, token, next)
 			return
 		}
@@ -222,8 +222,6 @@ func identityFrom(c *clerk.SessionClaims, source string) models.Identity {
 
 // bearerToken is clerkauth.BearerToken: the gateway and services read the
 // header the same way.
-func bearerToken(r *http.Request) (string, bool) { return clerkauth.BearerToken(r) }
-
 func clientUAT(r *http.Request) int64 {
 	v, err := strconv.ParseInt(cookieValue(r, clerkauth.CookieClientUAT), 10, 64)
 	if err != nil || v < 0 {

@@ -1,11 +1,11 @@
 package middleware
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"example.com/saas/clerkauth"
 	"example.com/saas/models"
 )
 
@@ -26,12 +26,7 @@ func requireUser(next http.Handler, base *url.URL) http.Handler {
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
-			w.WriteHeader(http.StatusUnauthorized)
-			json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{
-				"code": "unauthenticated", "message": "Send a valid Clerk session token as Authorization: Bearer <token>.",
-			}})
+			clerkauth.Unauthorized(w)
 			return
 		}
 		signIn := SignInPath(returnPath(r, base))

@@ -49,6 +49,7 @@ var encodings = []struct{ token, ext string }{
 // asset is one served file with its precompressed variants.
 type asset struct {
 	hash        string
+	url         string // the public, hashed URL (Assets.URL)
 	contentType string
 	body        []byte
 	variants    map[string][]byte // Content-Encoding token → compressed body
@@ -72,7 +73,10 @@ func NewAssets() (*Assets, error) {
 			return fmt.Errorf("read %s: %w", name, err)
 		}
 		sum := sha256.Sum256(b)
-		f := &asset{hash: hex.EncodeToString(sum[:hashLen/2]), contentType: contentType(name), body: b, variants: map[string][]byte{}}
+		hash := hex.EncodeToString(sum[:hashLen/2])
+		ext := path.Ext(name)
+		f := &asset{hash: hash, url: "/static/" + strings.TrimSuffix(name, ext) + "." + hash + ext,
+			contentType: contentType(name), body: b, variants: map[string][]byte{}}
 		for _, e := range encodings {
 			if v, err := files.ReadFile(name + e.ext); err == nil {
 				f.variants[e.token] = v
@@ -116,14 +120,13 @@ func contentType(name string) string {
 // URL returns the public URL of name (for example "css/app.css" becomes
 // "/static/css/app.3f2a1b9c4d5e.css"): the content hash is part of the
 // name, so a new build never meets a stale cached copy, and caches that
-// ignore query strings still tell versions apart.
+// ignore query strings still tell versions apart. Pages ask for it once per
+// stylesheet, script and icon, so it is built once, in NewAssets.
 func (a *Assets) URL(name string) string {
-	f, ok := a.files[name]
-	if !ok {
-		return "/static/" + name
+	if f, ok := a.files[name]; ok {
+		return f.url
 	}
-	ext := path.Ext(name)
-	return "/static/" + strings.TrimSuffix(name, ext) + "." + f.hash + ext
+	return "/static/" + name
 }
 
 // splitHash parses a public name into the file's name and the hash it

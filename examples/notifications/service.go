@@ -44,10 +44,11 @@ func (s *Service) Handler() http.Handler {
 }
 
 // requireMember puts the caller's tenant in the context: the gateway's
-// organization, with the role and permissions of the local membership (the
-// synced table is the authority; the token's role may be a minute old). A
-// session without an organization, or a user who is no longer a member,
-// is refused before any handler runs.
+// organization as the synced tables have it, with the role and permissions
+// of the local membership (the authority; the token's may be a minute old),
+// as the app's API looks it up. A session without an organization, a user
+// who is no longer a member, or an organization deleted since, is refused
+// before any handler runs.
 func (s *Service) requireMember(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := gatewayauth.FromContext(r.Context())
@@ -55,7 +56,7 @@ func (s *Service) requireMember(next http.Handler) http.Handler {
 			gatewayauth.WriteError(w, http.StatusForbidden, "no_active_organization", "This session has no active organization.")
 			return
 		}
-		m, err := models.MembershipFor(r.Context(), s.DB, id.OrgID, id.UserID)
+		t, err := models.TenantForOrg(r.Context(), s.DB, id.OrgID, id.UserID)
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			gatewayauth.WriteError(w, http.StatusForbidden, "forbidden", "You are not a member of this organization.")
@@ -64,7 +65,6 @@ func (s *Service) requireMember(next http.Handler) http.Handler {
 			s.fail(w, r, fmt.Errorf("load membership of %s in %s: %w", id.UserID, id.OrgID, err))
 			return
 		}
-		t := models.Tenant{OrgID: id.OrgID, Slug: id.OrgSlug, UserID: id.UserID, Role: m.Role, Permissions: m.Permissions}
 		next.ServeHTTP(w, r.WithContext(models.WithTenant(r.Context(), t)))
 	})
 }

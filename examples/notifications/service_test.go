@@ -153,6 +153,13 @@ func TestPreferencesRefusals(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d preferences written by refused requests", n)
 	}
+	// An organization deleted since the token was issued serves no one.
+	if err := db.Exec("UPDATE organizations SET deleted_at = now() WHERE id = 'org_b'").Error; err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := call(t, h, "GET", "/notifications/preferences/me", carol, nil); code != http.StatusForbidden {
+		t.Errorf("a deleted organization's admin = %d, want 403", code)
+	}
 	// A viewer may still read and set their own.
 	if code, out := call(t, h, "GET", "/notifications/preferences/me", vic, nil); code != 200 || out["email_digest"] != "weekly" {
 		t.Errorf("viewer's own preference = %d %v, want the default", code, out)

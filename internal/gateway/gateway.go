@@ -67,8 +67,6 @@ type Options struct {
 	Metrics *Metrics
 	// Transport reaches the upstreams (NewTransport when nil).
 	Transport http.RoundTripper
-	// Now is the signature's clock (time.Now when nil).
-	Now func() time.Time
 }
 
 // Gateway is the proxy's http.Handler.
@@ -78,7 +76,6 @@ type Gateway struct {
 	secret  []byte
 	log     *slog.Logger
 	metrics *Metrics
-	now     func() time.Time
 	handler http.Handler
 }
 
@@ -96,12 +93,9 @@ func New(o Options) (*Gateway, error) {
 		return nil, errors.New("gateway: a shared secret is required")
 	}
 	g := &Gateway{
-		auth: o.Auth, secret: o.Secret, metrics: o.Metrics, now: o.Now,
+		auth: o.Auth, secret: o.Secret, metrics: o.Metrics,
 		// The request id (and whatever else the context carries) on every line.
 		log: slog.New(middleware.NewLogHandler(o.Log.Handler())),
-	}
-	if g.now == nil {
-		g.now = time.Now
 	}
 	transport := o.Transport
 	if transport == nil {
@@ -259,7 +253,7 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest, rt Route) {
 	gatewayauth.Sign(out, gatewayauth.Identity{
 		UserID: ex.id.UserID, SessionID: ex.id.SessionID,
 		OrgID: ex.id.OrgID, OrgRole: ex.id.OrgRole, OrgSlug: ex.id.OrgSlug,
-	}, g.secret, g.now())
+	}, g.secret, time.Now())
 }
 
 // upstreamFailed answers 504 when the upstream did not answer in time and

@@ -112,12 +112,6 @@
     cancel.click();
   });
 
-  // Forms and buttons marked data-confirm ask before submitting.
-  document.addEventListener("submit", function (ev) {
-    var msg = ev.target.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) ev.preventDefault();
-  }, true);
-
   // Toasts (views/layout.templ): flash messages rendered with the page, and
   // messages of in-page actions, added from the page's <template>s. Success
   // and info toasts go by themselves (not while hovered or focused); errors
