@@ -246,9 +246,6 @@ func runBudget(ctx context.Context, o options) error {
 	}
 	rep.appPeakKB, rep.basePeakKB = appPeak.Stop(), basePeak.Stop()
 	rep.loadBAPI = emu.Stats()
-	if err := stopProfile(); err != nil {
-		return err
-	}
 	// After load, the app must still serve the page (no token expiry, no error state).
 	if b, err := fetch(ctx, appURL, pagePath, appPageHdr); err != nil {
 		return fmt.Errorf("app page after load: %w", err)
@@ -256,18 +253,31 @@ func runBudget(ctx context.Context, o options) error {
 		return err
 	}
 
-	step(fmt.Sprintf("webhook ingestion: %d deliveries, %d senders, 50%% duplicates", o.webhookEvents, o.webhookWorkers))
-	wr, err := ingestWebhooks(ctx, appURL, emu.WebhookSecret(), dbURL, o.webhookEvents, o.webhookWorkers)
-	if err != nil {
+	// Webhook ingestion, app and baseline alternating, as the load rounds.
+	hooks := []struct {
+		t    webhookTarget
+		dest *webhookSeries
+	}{
+		{webhookTarget{url: appURL, pid: appSrv.pid, pgm: pgm}, &rep.webhooks},
+		{webhookTarget{url: base.url, pid: base.pid, pgm: pgm}, &rep.baseWebhooks},
+	}
+	for r := range o.webhookRounds {
+		for i, h := range hooks {
+			what := "app"
+			if i == 1 {
+				what = "baseline (verify, one INSERT … ON CONFLICT)"
+			}
+			step(fmt.Sprintf("webhook ingestion, %s, round %d/%d: %d deliveries, %d senders, 50%% duplicates", what, r+1, o.webhookRounds, o.webhookEvents, o.webhookWorkers))
+			wr, err := ingestWebhooks(ctx, h.t, emu.WebhookSecret(), dbURL, o.webhookEvents, o.webhookWorkers)
+			if err != nil {
+				return err
+			}
+			*h.dest = append(*h.dest, wr)
+		}
+	}
+	if err := stopProfile(); err != nil {
 		return err
 	}
-	rep.webhooks = wr
-	step(fmt.Sprintf("webhook ingestion, baseline (verify, one INSERT … ON CONFLICT): %d deliveries", o.webhookEvents))
-	bwr, err := ingestWebhooks(ctx, base.url, emu.WebhookSecret(), dbURL, o.webhookEvents, o.webhookWorkers)
-	if err != nil {
-		return err
-	}
-	rep.baseWebhooks = bwr
 	rep.allBAPI = emu.Stats()
 	time.Sleep(2 * time.Second)
 	rep.appAfterKB = procStatusKB(appSrv.pid, "VmRSS")

@@ -36,6 +36,7 @@ type options struct {
 	threads        int
 	loadgen        string
 	webhookEvents  int
+	webhookRounds  int
 	webhookWorkers int
 	pool           int
 	appEnv         envFlag
@@ -57,6 +58,7 @@ func main() {
 	flag.IntVar(&o.threads, "threads", runtime.NumCPU(), "wrk threads")
 	flag.StringVar(&o.loadgen, "loadgen", "auto", "load generator: wrk, go, or auto (wrk when installed)")
 	flag.IntVar(&o.webhookEvents, "webhook-events", 10000, "webhook deliveries to post (half are duplicates)")
+	flag.IntVar(&o.webhookRounds, "webhook-rounds", 3, "webhook ingestion rounds per server, alternating app and baseline")
 	flag.IntVar(&o.webhookWorkers, "webhook-workers", 16, "concurrent webhook senders")
 	flag.IntVar(&o.pool, "pool", 2*runtime.NumCPU(), "the app's DB_MAX_CONNS (its MAX_IN_FLIGHT follows: pool + 1 per CPU); Postgres shares these CPUs")
 	flag.Var(&o.appEnv, "app-env", "extra app setting KEY=VALUE, repeatable (MAX_IN_FLIGHT=0, GOGC=100, …)")

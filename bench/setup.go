@@ -137,7 +137,7 @@ func (o options) appVars(emu *stack.Emulator, dbURL string, port int) map[string
 	// backends competing for them (docs/performance.md, "Pool and gate").
 	vars["DB_MAX_CONNS"] = fmt.Sprint(o.pool)
 	// One user drives all the load, from one address: the per-user API
-	// limit (default 50/s) and per-address webhook limit (1,000/s) would
+	// limit (default 50/s) and per-address webhook limit (5,000/s) would
 	// measure the limiter, not the app. The limiters still run.
 	vars["API_RATE_LIMIT"] = "1000000"
 	vars["WEBHOOK_RATE_LIMIT"] = "1000000"

@@ -24,14 +24,59 @@ type webhookResult struct {
 	// Recorded is how many new processed-event rows the app wrote: it must
 	// equal Unique (a duplicate is applied once).
 	Recorded int64
+	// ServerCPU and PGCPU are the CPU time the server and the database's
+	// Postgres backends used meanwhile; PGRemote, that Postgres runs
+	// elsewhere and its CPU could not be read.
+	ServerCPU, PGCPU time.Duration
+	PGRemote         bool
 }
 
 func (r webhookResult) PerSecond() float64 { return float64(r.Deliveries) / r.Elapsed.Seconds() }
 
+// UniquePerSecond is the rate the targets are set in: a duplicate is not
+// an event.
+func (r webhookResult) UniquePerSecond() float64 { return float64(r.Unique) / r.Elapsed.Seconds() }
+
+// add sums two rounds.
+func (r webhookResult) add(o webhookResult) webhookResult {
+	return webhookResult{
+		Deliveries: r.Deliveries + o.Deliveries, Unique: r.Unique + o.Unique, Elapsed: r.Elapsed + o.Elapsed,
+		Failed: r.Failed + o.Failed, Recorded: r.Recorded + o.Recorded,
+		ServerCPU: r.ServerCPU + o.ServerCPU, PGCPU: r.PGCPU + o.PGCPU, PGRemote: r.PGRemote || o.PGRemote,
+	}
+}
+
+// webhookSeries is one server's rounds of the ingestion phase.
+type webhookSeries []webhookResult
+
+func (s webhookSeries) total() webhookResult {
+	var t webhookResult
+	for _, r := range s {
+		t = t.add(r)
+	}
+	return t
+}
+
+// cpuPerDelivery is the server's and Postgres's CPU time per delivery.
+func (r webhookResult) cpuPerDelivery() (server, pg time.Duration) {
+	if r.Deliveries == 0 {
+		return 0, 0
+	}
+	return r.ServerCPU / time.Duration(r.Deliveries), r.PGCPU / time.Duration(r.Deliveries)
+}
+
+// webhookTarget is a server the ingestion phase posts to, and how its CPU
+// time is read.
+type webhookTarget struct {
+	url string
+	pid int
+	pgm *pgMeter
+}
+
 // ingestWebhooks posts n Svix-signed user.updated deliveries to the app
 // from workers concurrent senders; every message id is sent twice (Svix
 // redeliveries: 50% duplicates), the second right behind the first.
-func ingestWebhooks(ctx context.Context, appURL, secret, dbURL string, n, workers int) (webhookResult, error) {
+func ingestWebhooks(ctx context.Context, t webhookTarget, secret, dbURL string, n, workers int) (webhookResult, error) {
 	wh, err := svix.NewWebhook(secret)
 	if err != nil {
 		return webhookResult{}, err
@@ -60,6 +105,11 @@ func ingestWebhooks(ctx context.Context, appURL, secret, dbURL string, n, worker
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup
+	pg0, err := t.pgm.snapshot(ctx)
+	if err != nil {
+		return webhookResult{}, err
+	}
+	cpu0 := processCPU(t.pid)
 	start := time.Now()
 	for range workers {
 		wg.Go(func() {
@@ -69,7 +119,7 @@ func ingestWebhooks(ctx context.Context, appURL, secret, dbURL string, n, worker
 					return
 				}
 				d := ds[i]
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, appURL+"/webhooks/clerk", bytes.NewReader(d.body))
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url+"/webhooks/clerk", bytes.NewReader(d.body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("svix-id", d.id)
 				req.Header.Set("svix-timestamp", d.ts)
@@ -89,11 +139,19 @@ func ingestWebhooks(ctx context.Context, appURL, secret, dbURL string, n, worker
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU(t.pid) - cpu0
+	pg1, err := t.pgm.snapshot(ctx)
+	if err != nil {
+		return webhookResult{}, err
+	}
 	after, err := countRows(ctx, dbURL, "webhook_events")
 	if err != nil {
 		return webhookResult{}, err
 	}
-	return webhookResult{Deliveries: n, Unique: (n + 1) / 2, Elapsed: elapsed, Failed: failed.Load(), Recorded: after - before}, nil
+	return webhookResult{
+		Deliveries: n, Unique: (n + 1) / 2, Elapsed: elapsed, Failed: failed.Load(), Recorded: after - before,
+		ServerCPU: cpu, PGCPU: pg1.since(pg0), PGRemote: pg0.remote() || pg1.remote(),
+	}, nil
 }
 
 // userUpdated is a user.updated event in Clerk's shape (see

@@ -50,9 +50,32 @@ type UserOrganization struct {
 // UpsertOrganization writes o as Clerk's version at (its updated_at), last
 // writer wins; a deleted organization is never brought back.
 func UpsertOrganization(ctx context.Context, db *gorm.DB, o Organization, at time.Time) (UpsertResult, error) {
-	res, err := upsertResult(ctx, db, `
+	res, err := upsertResult(ctx, db, upsertOrganization(organizationValues), o.ID, o.Name, o.Slug, o.ImageURL, at)
+	if err != nil {
+		return Unchanged, fmt.Errorf("upsert organization %s: %w", o.ID, err)
+	}
+	return res, nil
+}
+
+// UpsertOrganizationOnce is UpsertOrganization for the delivery e of a
+// webhook event, in one statement with recording e (see UpsertUserOnce).
+func UpsertOrganizationOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, o Organization, at time.Time) (fresh bool, res UpsertResult, err error) {
+	fresh, res, err = upsertOnce(ctx, db, e, upsertOrganization, organizationValues, o.ID, o.Name, o.Slug, o.ImageURL, at)
+	if err != nil {
+		return false, Unchanged, fmt.Errorf("upsert organization %s: %w", o.ID, err)
+	}
+	return fresh, res, nil
+}
+
+// organizationValues is the row UpsertOrganization writes.
+const organizationValues = "VALUES (?, ?, ?, ?, ?::timestamptz)"
+
+// upsertOrganization is UpsertOrganization's statement, its row coming
+// from rows.
+func upsertOrganization(rows string) string {
+	return `
 INSERT INTO organizations AS t (id, name, slug, image_url, clerk_updated_at)
-VALUES (?, ?, ?, ?, ?)
+` + rows + `
 ON CONFLICT (id) DO UPDATE SET
     name = EXCLUDED.name, slug = EXCLUDED.slug, image_url = EXCLUDED.image_url,
     clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
@@ -60,12 +83,7 @@ WHERE t.deleted_at IS NULL
   AND (t.clerk_updated_at IS NULL OR t.clerk_updated_at <= EXCLUDED.clerk_updated_at)
   AND (t.clerk_updated_at IS NULL OR (t.name, t.slug, t.image_url, t.clerk_updated_at)
        IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.slug, EXCLUDED.image_url, EXCLUDED.clerk_updated_at))
-RETURNING (xmax = 0)`,
-		o.ID, o.Name, o.Slug, o.ImageURL, at)
-	if err != nil {
-		return Unchanged, fmt.Errorf("upsert organization %s: %w", o.ID, err)
-	}
-	return res, nil
+RETURNING (xmax = 0)`
 }
 
 // DeleteOrganization soft-deletes the organization at (the deletion's time):

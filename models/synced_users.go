@@ -79,9 +79,32 @@ func GetUser(ctx context.Context, db *gorm.DB, id string) (*User, error) {
 // wins: a row holding a newer version is left alone, and a deleted user is
 // never brought back.
 func UpsertUser(ctx context.Context, db *gorm.DB, u User, at time.Time) (UpsertResult, error) {
-	res, err := upsertResult(ctx, db, `
+	res, err := upsertResult(ctx, db, upsertUser(userValues), u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, at)
+	if err != nil {
+		return Unchanged, fmt.Errorf("upsert user %s: %w", u.ID, err)
+	}
+	return res, nil
+}
+
+// UpsertUserOnce is UpsertUser for the delivery e of a webhook event:
+// recording e and writing u are one statement (one round trip), and a
+// duplicate delivery (fresh false) writes nothing.
+func UpsertUserOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, u User, at time.Time) (fresh bool, res UpsertResult, err error) {
+	fresh, res, err = upsertOnce(ctx, db, e, upsertUser, userValues, u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, at)
+	if err != nil {
+		return false, Unchanged, fmt.Errorf("upsert user %s: %w", u.ID, err)
+	}
+	return fresh, res, nil
+}
+
+// userValues is the row UpsertUser writes.
+const userValues = "VALUES (?, ?, ?, ?, ?, ?::timestamptz)"
+
+// upsertUser is UpsertUser's statement, its row coming from rows.
+func upsertUser(rows string) string {
+	return `
 INSERT INTO users AS t (id, email, first_name, last_name, image_url, clerk_updated_at)
-VALUES (?, ?, ?, ?, ?, ?)
+` + rows + `
 ON CONFLICT (id) DO UPDATE SET
     email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
     image_url = EXCLUDED.image_url, clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
@@ -89,12 +112,7 @@ WHERE t.deleted_at IS NULL
   AND (t.clerk_updated_at IS NULL OR t.clerk_updated_at <= EXCLUDED.clerk_updated_at)
   AND (t.clerk_updated_at IS NULL OR (t.email, t.first_name, t.last_name, t.image_url, t.clerk_updated_at)
        IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.image_url, EXCLUDED.clerk_updated_at))
-RETURNING (xmax = 0)`,
-		u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, at)
-	if err != nil {
-		return Unchanged, fmt.Errorf("upsert user %s: %w", u.ID, err)
-	}
-	return res, nil
+RETURNING (xmax = 0)`
 }
 
 // EnsureUser inserts a minimal user row (from a membership's public user

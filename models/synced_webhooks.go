@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -15,15 +16,61 @@ type WebhookEvent struct {
 	ReceivedAt time.Time
 }
 
-// RecordWebhookEvent stores svixID in the transaction tx that applies the
-// event's effect. fresh is false when the id was already recorded: the
-// delivery is a duplicate and the caller must write nothing else.
-func RecordWebhookEvent(ctx context.Context, tx *gorm.DB, svixID, eventType string) (fresh bool, err error) {
-	res := tx.WithContext(ctx).Exec(
-		`INSERT INTO webhook_events (svix_id, type) VALUES (?, ?) ON CONFLICT (svix_id) DO NOTHING`,
-		svixID, eventType)
-	if res.Error != nil {
-		return false, fmt.Errorf("record webhook event %s: %w", svixID, res.Error)
+// recordEvent follows BEGIN in a delivery's transaction.
+const recordEvent = "INSERT INTO webhook_events (svix_id, type) VALUES ($1, $2) ON CONFLICT (svix_id) DO NOTHING"
+
+// ApplyWebhookEvent records the delivery e and, when it is new, runs apply, in one
+// transaction; fresh is false for a duplicate, which writes nothing else.
+// Recording the id goes with BEGIN in one round trip: a duplicate costs two
+// (that one and COMMIT), a new event one more per statement of apply. A
+// second delivery of an id that is being applied waits for the first's
+// transaction (the primary key), then is a duplicate, or is applied if the
+// first rolled back.
+func ApplyWebhookEvent(ctx context.Context, db *gorm.DB, e WebhookEvent, apply func(tx *gorm.DB) error) (fresh bool, err error) {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return false, err
 	}
-	return res.RowsAffected == 1, nil
+	tx := db.WithContext(ctx).Session(&gorm.Session{})
+	tx.Statement.ConnPool = beginner{DB: sqlDB, first: recordEvent, args: []any{e.SvixID, e.Type},
+		began: func(res sql.Result) {
+			n, err := res.RowsAffected()
+			fresh = err == nil && n == 1
+		}}
+	err = tx.Transaction(func(tx *gorm.DB) error {
+		if !fresh {
+			return nil
+		}
+		return apply(tx)
+	})
+	if err != nil {
+		return false, fmt.Errorf("apply webhook event %s: %w", e.SvixID, err)
+	}
+	return fresh, nil
+}
+
+// upsertOnce runs the upsert statement of one row (upsert, given the row's
+// source; values, the row as a VALUES list of args) as the first delivery
+// e of a webhook event: one statement records e and writes the row only
+// when e was not recorded before. A concurrent delivery of the same id
+// waits on the primary key for this one's outcome, as in ApplyWebhookEvent.
+func upsertOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, upsert func(rows string) string, values string, args ...any) (fresh bool, res UpsertResult, err error) {
+	q := `
+WITH first_delivery AS (
+    INSERT INTO webhook_events (svix_id, type) VALUES (?, ?) ON CONFLICT (svix_id) DO NOTHING RETURNING 1
+), applied AS (` + upsert("SELECT v.* FROM ("+values+") AS v, first_delivery") + `
+)
+SELECT EXISTS (SELECT FROM first_delivery), (SELECT * FROM applied)`
+	var created *bool
+	err = db.WithContext(ctx).Raw(q, append([]any{e.SvixID, e.Type}, args...)...).Row().Scan(&fresh, &created)
+	switch {
+	case err != nil:
+		return false, Unchanged, fmt.Errorf("record webhook event %s: %w", e.SvixID, err)
+	case created == nil:
+		return fresh, Unchanged, nil
+	case *created:
+		return fresh, Created, nil
+	default:
+		return fresh, Updated, nil
+	}
 }

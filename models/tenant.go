@@ -240,7 +240,7 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 		return err
 	}
 	tx := db.WithContext(ctx).Session(&gorm.Session{})
-	tx.Statement.ConnPool = tenantBeginner{DB: sqlDB, role: tenantRole, orgID: t.OrgID}
+	tx.Statement.ConnPool = beginner{DB: sqlDB, first: enterTenant, args: []any{tenantRole, t.OrgID}}
 	return tx.Transaction(fn)
 }
 

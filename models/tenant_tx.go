@@ -9,47 +9,56 @@ import (
 	"gorm.io/gorm"
 )
 
-// tenantBeginner starts tenant transactions in one round trip: BEGIN and
-// the two set_config calls go to Postgres as one simple-protocol message
-// (the simple protocol allows several statements; pgx puts the arguments in
-// as literals with its own quoting, and refuses to when the server's
+// beginner starts transactions in one round trip: BEGIN and the statements
+// that open every transaction of its kind (entering the tenant, recording a
+// webhook delivery) go to Postgres as one simple-protocol message (the
+// simple protocol allows several statements; pgx puts the arguments in as
+// literals with its own quoting, and refuses to when the server's
 // standard_conforming_strings is off).
-type tenantBeginner struct {
+type beginner struct {
 	*sql.DB
-	role, orgID string
+	// first follows BEGIN in the message; args are its arguments.
+	first string
+	args  []any
+	// began, when set, is told the result of first's last statement.
+	began func(sql.Result)
 }
 
-// beginTenant is BEGIN plus entering the tenant.
-const beginTenant = "BEGIN; SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)"
-
 // BeginTx implements gorm.ConnPoolBeginner.
-func (b tenantBeginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool, error) {
+func (b beginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool, error) {
 	conn, err := b.DB.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, beginTenant, pgx.QueryExecModeSimpleProtocol, b.role, b.orgID); err != nil {
+	res, err := conn.ExecContext(ctx, "BEGIN; "+b.first, append([]any{pgx.QueryExecModeSimpleProtocol}, b.args...)...)
+	if err != nil {
 		discard(conn)
 		return nil, err
 	}
-	return &tenantTx{Conn: conn, ctx: ctx}, nil
+	if b.began != nil {
+		b.began(res)
+	}
+	return &connTx{Conn: conn, ctx: ctx}, nil
 }
 
-// tenantTx is a transaction on a connection taken from the pool; GORM runs
+// enterTenant follows BEGIN in a tenant transaction.
+const enterTenant = "SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)"
+
+// connTx is a transaction on a connection taken from the pool; GORM runs
 // the statements of fn on it and commits or rolls back through it.
-type tenantTx struct {
+type connTx struct {
 	*sql.Conn
 	ctx  context.Context
 	done bool
 }
 
 // Commit implements gorm.TxCommitter.
-func (t *tenantTx) Commit() error { return t.end("COMMIT") }
+func (t *connTx) Commit() error { return t.end("COMMIT") }
 
 // Rollback implements gorm.TxCommitter.
-func (t *tenantTx) Rollback() error { return t.end("ROLLBACK") }
+func (t *connTx) Rollback() error { return t.end("ROLLBACK") }
 
-func (t *tenantTx) end(stmt string) error {
+func (t *connTx) end(stmt string) error {
 	if t.done {
 		return sql.ErrTxDone
 	}

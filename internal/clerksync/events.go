@@ -21,11 +21,20 @@ type event struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-// effect applies one event inside its transaction.
-type effect func(ctx context.Context, tx *gorm.DB) error
+// effect is what applying one event does: apply writes it inside the
+// delivery's transaction; once, when the write is one statement, records
+// the delivery e and writes in that one statement instead (fresh false for
+// a duplicate, which writes nothing).
+type effect struct {
+	apply func(ctx context.Context, tx *gorm.DB) error
+	once  func(ctx context.Context, db *gorm.DB, e models.WebhookEvent) (fresh bool, err error)
+}
 
 // store writes one object as Clerk's version at, and says what changed.
 type store[D object] func(ctx context.Context, tx *gorm.DB, d D, at time.Time) (models.UpsertResult, error)
+
+// storeOnce is a store that also records the delivery e, in one statement.
+type storeOnce[D object] func(ctx context.Context, db *gorm.DB, e models.WebhookEvent, d D, at time.Time) (bool, models.UpsertResult, error)
 
 // effectOf decodes ev's data and returns what applying it does; nil for
 // types the app acknowledges and ignores. Clerk adds event types over time,
@@ -33,16 +42,16 @@ type store[D object] func(ctx context.Context, tx *gorm.DB, d D, at time.Time) (
 //
 // organizationInvitation.* are ignored: an accepted invitation also sends
 // organizationMembership.created, which is what grants access.
-func effectOf(ev event) (effect, error) {
+func effectOf(ev event) (*effect, error) {
 	switch {
 	case endsSession(ev.Type):
 		return decode(ev, revokeSession(strings.TrimPrefix(ev.Type, "session.")))
 	case ev.Type == "user.created", ev.Type == "user.updated":
-		return decode(ev, storeUser)
+		return decodeOnce(ev, storeUser, storeUserOnce)
 	case ev.Type == "user.deleted":
 		return decode(ev, deleteUser)
 	case ev.Type == "organization.created", ev.Type == "organization.updated":
-		return decode(ev, storeOrganization)
+		return decodeOnce(ev, storeOrganization, storeOrganizationOnce)
 	case ev.Type == "organization.deleted":
 		return decode(ev, deleteOrganization)
 	case ev.Type == "organizationMembership.created", ev.Type == "organizationMembership.updated":
@@ -74,7 +83,13 @@ func endedSession(ev event) string {
 
 // decode parses ev.Data into D, refuses data without an id or that fails
 // its check, and builds the effect of storing it at the time it describes.
-func decode[D object](ev event, s store[D]) (effect, error) {
+func decode[D object](ev event, s store[D]) (*effect, error) {
+	return decodeOnce(ev, s, nil)
+}
+
+// decodeOnce is decode for a store with a one-statement form o (nil for
+// none).
+func decodeOnce[D object](ev event, s store[D], o storeOnce[D]) (*effect, error) {
 	var d D
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		return nil, fmt.Errorf("%s data is malformed", ev.Type)
@@ -83,14 +98,25 @@ func decode[D object](ev event, s store[D]) (effect, error) {
 		return nil, fmt.Errorf("%s %w", ev.Type, err)
 	}
 	at := changedAt(d, ev.Timestamp.Time())
-	return func(ctx context.Context, tx *gorm.DB) error {
+	e := &effect{apply: func(ctx context.Context, tx *gorm.DB) error {
 		_, err := s(ctx, tx, d, at)
 		return err
-	}, nil
+	}}
+	if o != nil {
+		e.once = func(ctx context.Context, db *gorm.DB, we models.WebhookEvent) (bool, error) {
+			fresh, _, err := o(ctx, db, we, d, at)
+			return fresh, err
+		}
+	}
+	return e, nil
 }
 
 func storeUser(ctx context.Context, tx *gorm.DB, d userData, at time.Time) (models.UpsertResult, error) {
 	return models.UpsertUser(ctx, tx, d.model(), at)
+}
+
+func storeUserOnce(ctx context.Context, db *gorm.DB, e models.WebhookEvent, d userData, at time.Time) (bool, models.UpsertResult, error) {
+	return models.UpsertUserOnce(ctx, db, e, d.model(), at)
 }
 
 func deleteUser(ctx context.Context, tx *gorm.DB, d identity, at time.Time) (models.UpsertResult, error) {
@@ -99,6 +125,10 @@ func deleteUser(ctx context.Context, tx *gorm.DB, d identity, at time.Time) (mod
 
 func storeOrganization(ctx context.Context, tx *gorm.DB, d orgData, at time.Time) (models.UpsertResult, error) {
 	return models.UpsertOrganization(ctx, tx, d.model(), at)
+}
+
+func storeOrganizationOnce(ctx context.Context, db *gorm.DB, e models.WebhookEvent, d orgData, at time.Time) (bool, models.UpsertResult, error) {
+	return models.UpsertOrganizationOnce(ctx, db, e, d.model(), at)
 }
 
 func deleteOrganization(ctx context.Context, tx *gorm.DB, d identity, at time.Time) (models.UpsertResult, error) {

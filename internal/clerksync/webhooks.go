@@ -112,15 +112,15 @@ func (w *Webhooks) receive(ctx context.Context, header http.Header, body io.Read
 	}
 	d.Type = ev.Type
 	w.metrics.observeLag(ev.Timestamp.Time())
-	apply, err := effectOf(ev)
+	eff, err := effectOf(ev)
 	if err != nil {
 		return d, &Rejection{http.StatusBadRequest, "bad_payload", err.Error(), err}
 	}
-	if apply == nil {
+	if eff == nil {
 		d.Outcome = OutcomeIgnored
 		return d, nil
 	}
-	fresh, err := w.apply(ctx, d, apply)
+	fresh, err := w.apply(ctx, d, eff)
 	if err != nil {
 		return d, fmt.Errorf("apply %s %s: %w", d.Type, d.ID, err)
 	}
@@ -132,19 +132,19 @@ func (w *Webhooks) receive(ctx context.Context, header http.Header, body io.Read
 	return d, nil
 }
 
-// apply records the delivery id and, when it is new, applies the event, in
-// one transaction; fresh is false for a duplicate.
-func (w *Webhooks) apply(ctx context.Context, d Delivery, apply effect) (fresh bool, err error) {
+// apply records the delivery id and, when it is new, applies the event,
+// atomically: in one statement when the event's write is one, else in one
+// transaction. fresh is false for a duplicate.
+func (w *Webhooks) apply(ctx context.Context, d Delivery, eff *effect) (fresh bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, applyTimeout)
 	defer cancel()
-	err = w.store.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		if fresh, err = models.RecordWebhookEvent(ctx, tx, d.ID, d.Type); err != nil || !fresh {
-			return err
-		}
-		return apply(ctx, tx)
+	e := models.WebhookEvent{SvixID: d.ID, Type: d.Type}
+	if eff.once != nil {
+		return eff.once(ctx, w.store.db, e)
+	}
+	return models.ApplyWebhookEvent(ctx, w.store.db, e, func(tx *gorm.DB) error {
+		return eff.apply(ctx, tx)
 	})
-	return fresh, err
 }
 
 // committed tells this instance's in-memory copies what the event changed,
