@@ -13,26 +13,44 @@ import (
 // the two set_config calls go to Postgres as one simple-protocol message
 // (the simple protocol allows several statements; pgx puts the arguments in
 // as literals with its own quoting, and refuses to when the server's
-// standard_conforming_strings is off).
+// standard_conforming_strings is off). It keeps the transaction it began,
+// so InTenant can ask whether it wrote.
 type tenantBeginner struct {
 	*sql.DB
 	role, orgID string
+	readOnly    bool
+	tx          *tenantTx
 }
 
-// beginTenant is BEGIN plus entering the tenant.
-const beginTenant = "BEGIN; SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)"
+// beginTenant is BEGIN plus entering the tenant; beginTenantReadOnly the
+// same in a READ ONLY transaction.
+const (
+	beginTenant         = "BEGIN; SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)"
+	beginTenantReadOnly = "BEGIN READ ONLY; SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)"
+)
 
 // BeginTx implements gorm.ConnPoolBeginner.
-func (b tenantBeginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool, error) {
+func (b *tenantBeginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool, error) {
 	conn, err := b.DB.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, beginTenant, pgx.QueryExecModeSimpleProtocol, b.role, b.orgID); err != nil {
+	begin := beginTenant
+	if b.readOnly {
+		begin = beginTenantReadOnly
+	}
+	if _, err := conn.ExecContext(ctx, begin, pgx.QueryExecModeSimpleProtocol, b.role, b.orgID); err != nil {
 		discard(conn)
 		return nil, err
 	}
-	return &tenantTx{Conn: conn, ctx: ctx}, nil
+	b.tx = &tenantTx{Conn: conn, ctx: ctx}
+	return b.tx, nil
+}
+
+// mayHaveWritten reports whether the transaction begun, if any, may have
+// written: a READ ONLY one never has.
+func (b *tenantBeginner) mayHaveWritten() bool {
+	return !b.readOnly && b.tx != nil && b.tx.wrote
 }
 
 // tenantTx is a transaction on a connection taken from the pool; GORM runs
@@ -41,6 +59,10 @@ type tenantTx struct {
 	*sql.Conn
 	ctx  context.Context
 	done bool
+	// wrote is set before any statement that may write is sent (see
+	// markWrite): after it, a lost connection may have lost a commit's
+	// answer, not only the transaction, so the work is not run again.
+	wrote bool
 }
 
 // Commit implements gorm.TxCommitter.
