@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
@@ -67,10 +68,29 @@ func retryable(ctx context.Context, err error) bool {
 	return ctx.Err() == nil && IsConnectionLost(err) && !errors.As(err, &connectErr)
 }
 
+// retryPause is the wait before work runs again after a lost connection.
+// A failover or pg_terminate_backend ends the connections one after the
+// other: run again at once, the work may take a pooled connection whose end
+// is on its way. After the pause the pool finds those dead (it pings every
+// connection it hands out for a while after a loss: internal/database).
+const retryPause = 25 * time.Millisecond
+
+// pauseBeforeRetry waits retryPause, or less if ctx ends first (then false).
+func pauseBeforeRetry(ctx context.Context) bool {
+	t := time.NewTimer(retryPause)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // readAgain runs read, and once more when it failed on a lost connection
 // outside a transaction. read must only read: running it twice is then
 // harmless, and its second run takes another connection (the pool drops
-// the dead one, and pings the others after a loss: internal/database).
+// the dead one).
 func readAgain(ctx context.Context, db *gorm.DB, read func() error) error {
 	err := read()
 	if err == nil || !retryable(ctx, err) {
@@ -78,6 +98,9 @@ func readAgain(ctx context.Context, db *gorm.DB, read func() error) error {
 	}
 	if _, inTx := openTx(db); inTx {
 		return err // the transaction is gone with its connection
+	}
+	if !pauseBeforeRetry(ctx) {
+		return err
 	}
 	return read()
 }

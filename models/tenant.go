@@ -281,7 +281,7 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 		// Once more, on another connection, when the connection was lost
 		// and the transaction wrote nothing: nothing can have been
 		// committed, so fn's work is simply lost with it.
-		if err == nil || attempt > 1 || b.mayHaveWritten() || !retryable(ctx, err) {
+		if err == nil || attempt > 1 || b.mayHaveWritten() || !retryable(ctx, err) || !pauseBeforeRetry(ctx) {
 			return err
 		}
 	}
