@@ -98,7 +98,13 @@ func (p *pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	if isPerm {
 		ev.Permission = pe.Permission
 	}
-	p.render(w, r, he.status, views.ErrorPage(p.page(w, r, statusTitle(he.status)), ev))
+	var pv views.Page
+	if he.code == codeDBUnavailable {
+		pv = p.pageWithoutDB(w, r, statusTitle(he.status)) // the top bar would wait for the database too
+	} else {
+		pv = p.page(w, r, statusTitle(he.status))
+	}
+	p.render(w, r, he.status, views.ErrorPage(pv, ev))
 }
 
 // failed classifies and logs err, once, and on a 503 sets Retry-After: the

@@ -21,6 +21,10 @@ import (
 // anything about the statement itself. Such an error is no fault of the
 // request: the handlers answer 503 with Retry-After.
 func IsConnectionLost(err error) bool {
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true // no connection could be made (DB_CONNECT_TIMEOUT included)
+	}
 	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false // the request's own deadline or cancellation
 	}
@@ -36,10 +40,9 @@ func IsConnectionLost(err error) bool {
 		}
 		return strings.HasPrefix(pgErr.Code, "08") // connection_exception
 	}
-	var connectErr *pgconn.ConnectError
 	var netErr net.Error
 	switch {
-	case pgconn.SafeToRetry(err), errors.As(err, &connectErr),
+	case pgconn.SafeToRetry(err),
 		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, pgconn.ErrConnClosed),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED),

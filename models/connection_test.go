@@ -36,6 +36,7 @@ func TestIsConnectionLost(t *testing.T) {
 		{"unexpected EOF", fmt.Errorf("receive: %w", io.ErrUnexpectedEOF), true},
 		{"closed", fmt.Errorf("x: %w", pgconn.ErrConnClosed), true},
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
+		{"connect timeout", &pgconn.ConnectError{Config: &pgconn.Config{}}, true},
 		{"not found", models.ErrNotFound, false},
 		{"other", errors.New("boom"), false},
 	}
