@@ -253,3 +253,48 @@ func (b *blackhole) close() {
 		c.Close()
 	}
 }
+
+// TestStuckQueryIsCancelled: a write whose row another session holds
+// locked would wait for ever; DB_STATEMENT_TIMEOUT (here 300 ms) has
+// Postgres cancel it, the client gets 503 with Retry-After at once instead
+// of after the request deadline, nothing is written, and the connection is
+// back in the pool: the app keeps serving while the lock is still held.
+func TestStuckQueryIsCancelled(t *testing.T) {
+	t.Parallel()
+	s := apptest.StartSynced(t, apptest.Options{Env: map[string]string{"DB_STATEMENT_TIMEOUT": "300ms", "DB_MAX_CONNS": "2", "API_RATE_LIMIT": "0"}})
+	_, token := s.Session(t, apptest.Alice, apptest.Acme)
+	created := apiCall(t, s, token, http.MethodPost, "/api/v1/projects", map[string]any{"name": "Locked"})
+	var p struct{ ID string }
+	if err := json.Unmarshal([]byte(created.body), &p); created.status != http.StatusCreated || err != nil {
+		t.Fatalf("create: %d %s", created.status, created.body)
+	}
+	ctx := context.Background()
+	locker := pgConnect(t, s.DBURL)
+	tx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", p.ID); err != nil {
+		t.Fatal(err)
+	}
+	// More stuck writes than the pool has connections: each gives its
+	// connection back when cancelled.
+	for i := range 3 {
+		start := time.Now()
+		r := apiCall(t, s, token, http.MethodPatch, "/api/v1/projects/"+p.ID, map[string]any{"name": "Changed"})
+		took := time.Since(start)
+		if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || took > 2*time.Second ||
+			!strings.Contains(r.body, `"database_unavailable"`) {
+			t.Errorf("stuck write %d = %d (Retry-After %q) in %s, want 503 with Retry-After in under 2 s: %s",
+				i+1, r.status, r.header.Get("Retry-After"), took, r.body)
+		}
+	}
+	if r := apiCall(t, s, token, http.MethodGet, "/api/v1/projects", nil); r.status != http.StatusOK {
+		t.Errorf("a read while the lock is held = %d, want 200", r.status)
+	}
+	tx.Rollback(ctx)
+	if n := queryInt(t, s.DBURL, "SELECT count(*) FROM projects WHERE id = $1 AND name = 'Locked'", p.ID); n != 1 {
+		t.Error("the cancelled write changed the project")
+	}
+}
