@@ -47,10 +47,12 @@ func classify(ctx context.Context, err error) httpError {
 		return httpError{http.StatusNotFound, "not_found", "We could not find that page. It may have moved, or you may not have access to it."}
 	case errors.Is(err, models.ErrForbidden), errors.Is(err, models.ErrNoTenant):
 		return httpError{http.StatusForbidden, "forbidden", "You do not have permission to do that."}
-	case models.IsConnectionLost(err), models.IsQueryTimeout(ctx, err):
-		return httpError{http.StatusServiceUnavailable, codeDBUnavailable, "The service is briefly unavailable. Please try again in a moment."}
 	case errors.Is(err, clerksync.ErrUnavailable):
 		return httpError{http.StatusServiceUnavailable, "clerk_unavailable", "We could not reach Clerk, our sign-in provider, so nothing was changed. Please try again in a moment."}
+	// After Clerk's: a network error reaching Clerk looks like a lost
+	// connection too.
+	case models.IsConnectionLost(err), models.IsQueryTimeout(ctx, err):
+		return httpError{http.StatusServiceUnavailable, codeDBUnavailable, "The service is briefly unavailable. Please try again in a moment."}
 	case errors.As(err, &refusal):
 		return httpError{http.StatusUnprocessableEntity, "clerk_refused", "Clerk, our sign-in provider, refused this change: " + refusal.Message}
 	default:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -25,8 +26,12 @@ func IsConnectionLost(err error) bool {
 	if errors.As(err, &connectErr) {
 		return true // no connection could be made (DB_CONNECT_TIMEOUT included)
 	}
+	var httpErr *url.Error
 	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false // the request's own deadline or cancellation
+	}
+	if errors.As(err, &httpErr) {
+		return false // an HTTP call's (Clerk's), which may have been applied: never run again
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"syscall"
 	"testing"
 
@@ -38,6 +39,7 @@ func TestIsConnectionLost(t *testing.T) {
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
 		{"connect timeout", &pgconn.ConnectError{Config: &pgconn.Config{}}, true},
 		{"not found", models.ErrNotFound, false},
+		{"an HTTP call's reset", fmt.Errorf("clerk: %w", &url.Error{Op: "Post", URL: "https://api.clerk.com", Err: syscall.ECONNRESET}), false},
 		{"other", errors.New("boom"), false},
 	}
 	for _, tt := range tests {
