@@ -31,6 +31,7 @@ func (h *dashboardHandlers) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		v.OpenTasks, v.DoneTasks = counts.Open, counts.Done
 		events, err := models.RecentAuditEvents(r.Context(), tx, recentEvents)
+		v.Events = nil // fn may run twice (models.InTenant)
 		for _, e := range events {
 			v.Events = append(v.Events, views.AuditItem{Actor: orDefault(e.ActorName, "Someone"), Summary: e.Summary, When: views.At(e.CreatedAt)})
 		}

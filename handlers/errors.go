@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -22,9 +23,14 @@ type httpError struct {
 
 func (e *httpError) Error() string { return e.message }
 
+// codeDBUnavailable is the error code of a request the database could not
+// serve: its connection was lost (and the work could not run again), it
+// could not be reached, or a statement ran past DB_STATEMENT_TIMEOUT.
+const codeDBUnavailable = "database_unavailable"
+
 // classify maps an error to the status, code and message shown to users;
-// internals never leave the server.
-func classify(err error) httpError {
+// internals never leave the server. ctx is the request's.
+func classify(ctx context.Context, err error) httpError {
 	var he *httpError
 	var pe *models.PermissionError
 	var refusal *clerksync.Refusal
@@ -43,6 +49,10 @@ func classify(err error) httpError {
 		return httpError{http.StatusForbidden, "forbidden", "You do not have permission to do that."}
 	case errors.Is(err, clerksync.ErrUnavailable):
 		return httpError{http.StatusServiceUnavailable, "clerk_unavailable", "We could not reach Clerk, our sign-in provider, so nothing was changed. Please try again in a moment."}
+	// After Clerk's: a network error reaching Clerk looks like a lost
+	// connection too.
+	case models.IsConnectionLost(err), models.IsQueryTimeout(ctx, err):
+		return httpError{http.StatusServiceUnavailable, codeDBUnavailable, "The service is briefly unavailable. Please try again in a moment."}
 	case errors.As(err, &refusal):
 		return httpError{http.StatusUnprocessableEntity, "clerk_refused", "Clerk, our sign-in provider, refused this change: " + refusal.Message}
 	default:
@@ -75,12 +85,7 @@ func permissionMessage(perm string) string {
 // error and 4xx at warn (with the request's ids, from the log handler), and
 // answers JSON under /api/ and a friendly page elsewhere.
 func (p *pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	he := classify(err)
-	level := slog.LevelWarn
-	if he.status >= 500 && he.code != codeBusy { // overload is expected, not a fault
-		level = slog.LevelError
-	}
-	p.log.Log(r.Context(), level, "request failed", slog.Int("status", he.status), slog.Any("error", err))
+	he := p.failed(w, r, err)
 	var pe *models.PermissionError
 	isPerm := errors.As(err, &pe)
 	if wantsJSON(r) {
@@ -95,7 +100,42 @@ func (p *pages) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	if isPerm {
 		ev.Permission = pe.Permission
 	}
-	p.render(w, r, he.status, views.ErrorPage(p.page(w, r, statusTitle(he.status)), ev))
+	var pv views.Page
+	if he.code == codeDBUnavailable {
+		pv = p.pageWithoutDB(w, r, statusTitle(he.status)) // the top bar would wait for the database too
+	} else {
+		pv = p.page(w, r, statusTitle(he.status))
+	}
+	p.render(w, r, he.status, views.ErrorPage(pv, ev))
+}
+
+// failed classifies and logs err, once, and on a 503 sets Retry-After: the
+// first half of renderError, for handlers that answer the error themselves
+// (a form shown again with its input, see keptForm).
+func (p *pages) failed(w http.ResponseWriter, r *http.Request, err error) httpError {
+	he := classify(r.Context(), err)
+	level := slog.LevelWarn
+	if he.status >= 500 && he.code != codeBusy { // overload is expected, not a fault
+		level = slog.LevelError
+	}
+	p.log.Log(r.Context(), level, "request failed", slog.Int("status", he.status), slog.Any("error", err))
+	if he.status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
+	}
+	return he
+}
+
+// keptForm reports whether a form that failed with err should be shown
+// again with the user's input and message (status 503) instead of the
+// error page: when the failure is passing (the database or Clerk
+// unavailable), so the user can submit the same input again. It logs err
+// and sets Retry-After; otherwise it does nothing, for renderError.
+func (p *pages) keptForm(w http.ResponseWriter, r *http.Request, err error) (message string, ok bool) {
+	if he := classify(r.Context(), err); he.status != http.StatusServiceUnavailable || he.code == codeBusy {
+		return "", false
+	}
+	he := p.failed(w, r, err)
+	return he.message + " Nothing was saved; your input is kept below.", true
 }
 
 // RenderError is renderError for middleware (recovery, auth) that must

@@ -29,17 +29,11 @@ type pages struct {
 // page builds the layout's view model for r: the signed-in user from the
 // local users table (never from Clerk's API) and the pending flash messages.
 func (p *pages) page(w http.ResponseWriter, r *http.Request, title string) views.Page {
-	v := views.Page{Title: title, Assets: p.assets}
-	if p.sessions != nil {
-		for _, f := range p.sessions.Flashes(w, r) {
-			v.Flashes = append(v.Flashes, views.Flash{Kind: f.Kind, Message: f.Message})
-		}
-	}
+	v := p.pageWithoutDB(w, r, title)
 	id, ok := models.IdentityFrom(r.Context())
 	if !ok {
 		return v
 	}
-	v.User = &views.UserNav{ID: id.UserID, Name: "Signed in"}
 	u, orgs, err := p.directory.UserAndOrganizations(r.Context(), id.UserID)
 	if err != nil {
 		p.log.WarnContext(r.Context(), "top bar", slog.Any("error", err))
@@ -47,7 +41,27 @@ func (p *pages) page(w http.ResponseWriter, r *http.Request, title string) views
 	if u != nil {
 		v.User = &views.UserNav{ID: u.ID, Name: u.DisplayName(), Email: u.Email, ImageURL: u.ImageURL}
 	}
-	orgNav(r, &v, orgs)
+	orgNav(&v, orgs)
+	return v
+}
+
+// pageWithoutDB is page without the local tables: the user is "Signed in",
+// the organization switcher empty, and on a tenant page the side
+// navigation shows the request's organization. The 503 page of a database outage
+// uses it, so it answers at once.
+func (p *pages) pageWithoutDB(w http.ResponseWriter, r *http.Request, title string) views.Page {
+	v := views.Page{Title: title, Assets: p.assets}
+	if p.sessions != nil {
+		for _, f := range p.sessions.Flashes(w, r) {
+			v.Flashes = append(v.Flashes, views.Flash{Kind: f.Kind, Message: f.Message})
+		}
+	}
+	if id, ok := models.IdentityFrom(r.Context()); ok {
+		v.User = &views.UserNav{ID: id.UserID, Name: "Signed in"}
+	}
+	if t, ok := models.TenantFrom(r.Context()); ok {
+		v.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: models.RoleLabel(t.Role), IsAdmin: t.IsAdmin(), CanManageSettings: t.Can(models.PermProfileManage)}
+	}
 	return v
 }
 
@@ -59,12 +73,8 @@ func (p *pages) orgPage(w http.ResponseWriter, r *http.Request, title, active st
 	return v
 }
 
-// orgNav fills the organization switcher from the local tables and, on a
-// tenant page, the side navigation's organization.
-func orgNav(r *http.Request, v *views.Page, orgs []models.UserOrganization) {
-	if t, ok := models.TenantFrom(r.Context()); ok {
-		v.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: models.RoleLabel(t.Role), IsAdmin: t.IsAdmin(), CanManageSettings: t.Can(models.PermProfileManage)}
-	}
+// orgNav fills the organization switcher from the local tables.
+func orgNav(v *views.Page, orgs []models.UserOrganization) {
 	for _, o := range orgs {
 		if o.Slug != "" {
 			v.Orgs = append(v.Orgs, views.OrgNav{Name: o.Name, Slug: string(o.Slug), Role: models.RoleLabel(o.Role), IsAdmin: models.NormalizeRole(o.Role) == models.RoleAdmin})

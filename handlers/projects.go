@@ -82,14 +82,15 @@ func projectItem(p models.Project) views.ProjectItem {
 
 // newProject shows the empty create form.
 func (h *projectHandlers) newProject(w http.ResponseWriter, r *http.Request) {
-	h.renderProjectForm(w, r, http.StatusOK, "", projectForm{Status: models.StatusActive}, nil)
+	h.renderProjectForm(w, r, http.StatusOK, "", projectForm{Status: models.StatusActive}, nil, "")
 }
 
-// renderProjectForm shows the create form (id "") or the edit form of id.
-func (h *projectHandlers) renderProjectForm(w http.ResponseWriter, r *http.Request, status int, id string, f projectForm, errs map[string]string) {
+// renderProjectForm shows the create form (id "") or the edit form of id,
+// with the field errors errs or the whole form's failure (formErr).
+func (h *projectHandlers) renderProjectForm(w http.ResponseWriter, r *http.Request, status int, id string, f projectForm, errs map[string]string, formErr string) {
 	t, _ := models.TenantFrom(r.Context())
 	v := views.ProjectFormView{Slug: t.Slug, Action: paths.Projects(t.Slug), CancelURL: paths.Projects(t.Slug),
-		Name: f.Name, Description: f.Description, Status: f.Status, Errors: errs}
+		Name: f.Name, Description: f.Description, Status: f.Status, Errors: errs, FormError: formErr}
 	title := "New project"
 	if id != "" {
 		v.Editing, v.Action, v.CancelURL = true, paths.EditProject(t.Slug, id), paths.Project(t.Slug, id)
@@ -118,7 +119,7 @@ func (h *projectHandlers) editProject(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	h.renderProjectForm(w, r, http.StatusOK, p.ID, projectForm{Name: p.Name, Description: p.Description, Status: p.Status}, nil)
+	h.renderProjectForm(w, r, http.StatusOK, p.ID, projectForm{Name: p.Name, Description: p.Description, Status: p.Status}, nil, "")
 }
 
 // updateProject saves the edit form.
@@ -137,9 +138,13 @@ func (h *projectHandlers) submitProjectForm(w http.ResponseWriter, r *http.Reque
 	p, errs, err := h.saveProject(r, id, func(projectForm) projectForm { return f })
 	switch {
 	case err != nil:
+		if msg, ok := h.keptForm(w, r, err); ok {
+			h.renderProjectForm(w, r, http.StatusServiceUnavailable, id, f, nil, msg)
+			return
+		}
 		h.renderError(w, r, err)
 	case len(errs) > 0:
-		h.renderProjectForm(w, r, http.StatusUnprocessableEntity, id, f, errs)
+		h.renderProjectForm(w, r, http.StatusUnprocessableEntity, id, f, errs, "")
 	default:
 		t, _ := models.TenantFrom(r.Context())
 		h.flashAndRedirect(w, r, "success", "Project "+p.Name+" "+done+".", paths.Project(t.Slug, p.ID))

@@ -30,8 +30,15 @@ type tenantDB struct {
 
 // inTenant runs fn in the request tenant's transaction (row-level security
 // on, as the tenant role); every tenant handler does its database work there.
+// A GET or HEAD request only reads (HTTP's safe methods): its transaction
+// is READ ONLY, so a lost connection is retried whatever fn ran (see
+// models.InTenant, which may run fn twice).
 func (t tenantDB) inTenant(r *http.Request, fn func(tx *gorm.DB) error) error {
-	return models.InTenant(r.Context(), t.db, t.role, fn)
+	ctx := r.Context()
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		ctx = models.ReadOnly(ctx)
+	}
+	return models.InTenant(ctx, t.db, t.role, fn)
 }
 
 // tenantWork is an area whose handlers work in the request's tenant.

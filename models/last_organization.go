@@ -25,6 +25,10 @@ WHERE id = ? AND last_organization_id IS DISTINCT FROM ?`, orgID, userID, orgID)
 // LastOrganizationSlug returns the slug of the organization userID opened
 // last, while it exists and they are still a member; ErrNotFound otherwise.
 func LastOrganizationSlug(ctx context.Context, db *gorm.DB, userID string) (string, error) {
+	return readValue(ctx, db, func() (string, error) { return lastOrganizationSlug(ctx, db, userID) })
+}
+
+func lastOrganizationSlug(ctx context.Context, db *gorm.DB, userID string) (string, error) {
 	var slugs []string
 	err := db.WithContext(ctx).Raw(`
 SELECT o.slug FROM users u

@@ -39,6 +39,10 @@ FROM memberships m JOIN users u ON u.id = m.user_id`
 
 // MembersOf lists the tenant's members by name.
 func MembersOf(ctx context.Context, db *gorm.DB) ([]Member, error) {
+	return readValue(ctx, db, func() ([]Member, error) { return membersOf(ctx, db) })
+}
+
+func membersOf(ctx context.Context, db *gorm.DB) ([]Member, error) {
 	t, ok := TenantFrom(ctx)
 	if !ok {
 		return nil, ErrNoTenant
@@ -56,6 +60,10 @@ ORDER BY lower(u.first_name || ' ' || u.last_name), lower(u.email), m.user_id`, 
 // MemberOf returns userID's membership in the tenant with the user's
 // display fields; ErrNotFound when the user is not a member.
 func MemberOf(ctx context.Context, db *gorm.DB, userID string) (*Member, error) {
+	return readValue(ctx, db, func() (*Member, error) { return memberOf(ctx, db, userID) })
+}
+
+func memberOf(ctx context.Context, db *gorm.DB, userID string) (*Member, error) {
 	t, ok := TenantFrom(ctx)
 	if !ok {
 		return nil, ErrNoTenant

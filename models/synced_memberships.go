@@ -227,6 +227,10 @@ func TenantForOrg(ctx context.Context, db *gorm.DB, orgID, userID string) (Tenan
 }
 
 func tenantWhere(ctx context.Context, db *gorm.DB, cond, value, userID string) (Tenant, error) {
+	return readValue(ctx, db, func() (Tenant, error) { return readTenantWhere(ctx, db, cond, value, userID) })
+}
+
+func readTenantWhere(ctx context.Context, db *gorm.DB, cond, value, userID string) (Tenant, error) {
 	var rows []struct {
 		ID, Name, Role string
 		Slug           NullableText

@@ -112,6 +112,16 @@ ON CONFLICT (id) DO NOTHING`, o.ID, o.Name, o.Slug, o.Slug, o.ImageURL).Error
 // organizations they belong to, by name, in one query: what every page's
 // top bar and organization switcher show.
 func UserAndOrganizations(ctx context.Context, db *gorm.DB, userID string) (*User, []UserOrganization, error) {
+	var orgs []UserOrganization
+	u, err := readValue(ctx, db, func() (*User, error) {
+		u, o, err := userAndOrganizations(ctx, db, userID)
+		orgs = o
+		return u, err
+	})
+	return u, orgs, err
+}
+
+func userAndOrganizations(ctx context.Context, db *gorm.DB, userID string) (*User, []UserOrganization, error) {
 	rows, err := db.WithContext(ctx).Raw(`
 SELECT u.id, u.email, u.first_name, u.last_name, u.image_url, o.id, o.name, o.slug, m.role
 FROM users u

@@ -36,6 +36,10 @@ ON CONFLICT (session_id) DO NOTHING`, sessionID, userID, status).Error
 
 // IsSessionRevoked reports whether Clerk ended sessionID.
 func IsSessionRevoked(ctx context.Context, db *gorm.DB, sessionID string) (bool, error) {
+	return readValue(ctx, db, func() (bool, error) { return isSessionRevoked(ctx, db, sessionID) })
+}
+
+func isSessionRevoked(ctx context.Context, db *gorm.DB, sessionID string) (bool, error) {
 	var revoked bool
 	err := db.WithContext(ctx).Raw(`SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE session_id = ?)`, sessionID).Scan(&revoked).Error
 	if err != nil {

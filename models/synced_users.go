@@ -72,7 +72,9 @@ func PrimaryEmail(primaryID string, addrs []EmailAddress) string {
 // GetUser returns the user with Clerk id id, deleted or not; ErrNotFound if
 // it was never synced.
 func GetUser(ctx context.Context, db *gorm.DB, id string) (*User, error) {
-	return takeOne[User](db.WithContext(ctx).Where("id = ?", id), "get user "+id)
+	return readValue(ctx, db, func() (*User, error) {
+		return takeOne[User](db.WithContext(ctx).Where("id = ?", id), "get user "+id)
+	})
 }
 
 // UpsertUser writes u as Clerk's version at (its updated_at), last writer

@@ -32,7 +32,7 @@ func ApplyWebhookEvent(ctx context.Context, db *gorm.DB, e WebhookEvent, apply f
 		return false, err
 	}
 	tx := db.WithContext(ctx).Session(&gorm.Session{})
-	tx.Statement.ConnPool = beginner{DB: sqlDB, first: recordEvent, args: []any{e.SvixID, e.Type},
+	tx.Statement.ConnPool = &beginner{DB: sqlDB, first: recordEvent, args: []any{e.SvixID, e.Type},
 		began: func(res sql.Result) {
 			n, err := res.RowsAffected()
 			fresh = err == nil && n == 1

@@ -104,6 +104,13 @@ func RegisterTenantGuard(db *gorm.DB) error {
 		{"delete", cb.Delete().Before("gorm:before_delete").Register("tenant:delete", scopeFilter)},
 		{"update", cb.Update().Before("gorm:before_update").Register("tenant:update", scopeUpdate)},
 		{"create", cb.Create().Before("gorm:before_create").Register("tenant:create", scopeCreate)},
+		// The write marker (see connTx.wrote): before the statement goes out.
+		{"create write", cb.Create().Before("gorm:create").Register("tenant:create_write", markWrite)},
+		{"update write", cb.Update().Before("gorm:update").Register("tenant:update_write", markWrite)},
+		{"delete write", cb.Delete().Before("gorm:delete").Register("tenant:delete_write", markWrite)},
+		{"exec write", cb.Raw().Before("gorm:raw").Register("tenant:exec_write", markWrite)},
+		{"raw query write", cb.Query().Before("gorm:query").Register("tenant:raw_query_write", markRawWrite)},
+		{"raw row write", cb.Row().Before("gorm:row").Register("tenant:raw_row_write", markRawWrite)},
 	}
 	for _, r := range regs {
 		if r.err != nil {
@@ -111,6 +118,23 @@ func RegisterTenantGuard(db *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// markWrite notes that the statement's tenant transaction, if it is in
+// one, may have written from here on.
+func markWrite(db *gorm.DB) {
+	if t, ok := db.Statement.ConnPool.(*connTx); ok {
+		t.wrote = true
+	}
+}
+
+// markRawWrite is markWrite for a query or row statement given as raw SQL
+// (db.Raw): GORM cannot tell an INSERT … RETURNING from a SELECT, so raw SQL
+// counts as a write. The SELECTs GORM builds itself are reads.
+func markRawWrite(db *gorm.DB) {
+	if db.Statement.SQL.Len() > 0 {
+		markWrite(db)
+	}
 }
 
 // tenantOf returns the statement's tenant when its model is tenant-owned;
@@ -213,6 +237,16 @@ var ErrGuardMissing = errors.New("tenant guard not registered on this database h
 // round trip. fn gets the transaction with ctx. Without a tenant it fails
 // with ErrNoTenant; tenantRole must be a validated plain identifier.
 //
+// A transaction that loses its connection (IsConnectionLost) before it
+// wrote anything runs again once, on another connection, within ctx's
+// deadline: fn may so run twice, and must only assign what it captures
+// (never append to it). "Wrote" is tracked, not guessed: a transaction of a
+// ReadOnly context is READ ONLY, so Postgres refuses its writes; in others
+// every GORM create, update, delete or Exec, and every raw query, counts as
+// a write from the moment it is sent. Work that may have written is never
+// run again; its error says the connection was lost (the handlers answer
+// 503 with Retry-After).
+//
 // Given a db inside an open transaction (a *gorm.DB of Transaction or
 // Begin), InTenant joins it instead of opening a second one on another
 // connection: fn's work commits or rolls back with the outer transaction,
@@ -239,9 +273,18 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 	if err != nil {
 		return err
 	}
-	tx := db.WithContext(ctx).Session(&gorm.Session{})
-	tx.Statement.ConnPool = beginner{DB: sqlDB, first: enterTenant, args: []any{tenantRole, t.OrgID}}
-	return tx.Transaction(fn)
+	for attempt := 1; ; attempt++ {
+		b := &beginner{DB: sqlDB, first: enterTenant, args: []any{tenantRole, t.OrgID}, readOnly: IsReadOnly(ctx)}
+		tx := db.WithContext(ctx).Session(&gorm.Session{})
+		tx.Statement.ConnPool = b
+		err := tx.Transaction(fn)
+		// Once more, on another connection, when the connection was lost
+		// and the transaction wrote nothing: nothing can have been
+		// committed, so fn's work is simply lost with it.
+		if err == nil || attempt > 1 || b.mayHaveWritten() || !retryable(ctx, err) || !pauseBeforeRetry(ctx) {
+			return err
+		}
+	}
 }
 
 // openTx returns db's connection when db is inside an open transaction.

@@ -23,7 +23,14 @@ const (
 // organizations A and B, and a context for each.
 func tenantFixture(t *testing.T) (db *gorm.DB, ctxA, ctxB context.Context) {
 	t.Helper()
-	db, _ = testenv.DB(t)
+	db, _, ctxA, ctxB = tenantFixtureURL(t)
+	return db, ctxA, ctxB
+}
+
+// tenantFixtureURL is tenantFixture with the database's URL.
+func tenantFixtureURL(t *testing.T) (db *gorm.DB, dbURL string, ctxA, ctxB context.Context) {
+	t.Helper()
+	db, dbURL = testenv.DB(t)
 	if err := models.RegisterTenantGuard(db); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +50,7 @@ func tenantFixture(t *testing.T) (db *gorm.DB, ctxA, ctxB context.Context) {
 	}
 	ctxA = models.WithTenant(ctx, models.Tenant{OrgID: orgA, Slug: "org-a", UserID: userA, Role: models.RoleAdmin})
 	ctxB = models.WithTenant(ctx, models.Tenant{OrgID: orgB, Slug: "org-b", UserID: userB, Role: models.RoleAdmin})
-	return db, ctxA, ctxB
+	return db, dbURL, ctxA, ctxB
 }
 
 func mustProject(t *testing.T, ctx context.Context, db *gorm.DB, name string) *models.Project {

@@ -14,23 +14,31 @@ import (
 // webhook delivery) go to Postgres as one simple-protocol message (the
 // simple protocol allows several statements; pgx puts the arguments in as
 // literals with its own quoting, and refuses to when the server's
-// standard_conforming_strings is off).
+// standard_conforming_strings is off). It keeps the transaction it began,
+// so InTenant can ask whether it wrote.
 type beginner struct {
 	*sql.DB
 	// first follows BEGIN in the message; args are its arguments.
 	first string
 	args  []any
+	// readOnly begins a READ ONLY transaction.
+	readOnly bool
 	// began, when set, is told the result of first's last statement.
 	began func(sql.Result)
+	tx    *connTx
 }
 
 // BeginTx implements gorm.ConnPoolBeginner.
-func (b beginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool, error) {
+func (b *beginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool, error) {
 	conn, err := b.DB.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res, err := conn.ExecContext(ctx, "BEGIN; "+b.first, append([]any{pgx.QueryExecModeSimpleProtocol}, b.args...)...)
+	begin := "BEGIN; "
+	if b.readOnly {
+		begin = "BEGIN READ ONLY; "
+	}
+	res, err := conn.ExecContext(ctx, begin+b.first, append([]any{pgx.QueryExecModeSimpleProtocol}, b.args...)...)
 	if err != nil {
 		discard(conn)
 		return nil, err
@@ -38,7 +46,14 @@ func (b beginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool,
 	if b.began != nil {
 		b.began(res)
 	}
-	return &connTx{Conn: conn, ctx: ctx}, nil
+	b.tx = &connTx{Conn: conn, ctx: ctx}
+	return b.tx, nil
+}
+
+// mayHaveWritten reports whether the transaction begun, if any, may have
+// written: a READ ONLY one never has.
+func (b *beginner) mayHaveWritten() bool {
+	return !b.readOnly && b.tx != nil && b.tx.wrote
 }
 
 // enterTenant follows BEGIN in a tenant transaction.
@@ -50,6 +65,10 @@ type connTx struct {
 	*sql.Conn
 	ctx  context.Context
 	done bool
+	// wrote is set before any statement that may write is sent (see
+	// markWrite): after it, a lost connection may have lost a commit's
+	// answer, not only the transaction, so the work is not run again.
+	wrote bool
 }
 
 // Commit implements gorm.TxCommitter.

@@ -12,6 +12,9 @@
 //	                         the handshake and hosted pages may redirect to, besides the origin of
 //	                         CLERKDEV_WEBHOOK_URL and the emulator's own; any other redirect_url is
 //	                         refused (400). localhost, 127.0.0.1 and [::1] count as one host.
+//	CLERKDEV_RETRY_SCHEDULE  comma-separated delays before each webhook delivery attempt, such as
+//	                         0,200ms,500ms,1s,2s (tests compress the retries so); default Svix's
+//	                         schedule: 0,5s,5m,30m,2h,5h,10h,10h
 package main
 
 import (
@@ -62,6 +65,11 @@ func run(ctx context.Context, lookup func(string) (string, bool), stdout, stderr
 		AllowedRedirectOrigins: splitList(env("CLERKDEV_ALLOWED_REDIRECT_ORIGINS", "")),
 		Logger:                 slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
+	schedule, err := clerkdev.ParseRetrySchedule(env("CLERKDEV_RETRY_SCHEDULE", ""))
+	if err != nil {
+		return fmt.Errorf("CLERKDEV_RETRY_SCHEDULE: %w", err)
+	}
+	cfg.RetrySchedule = schedule
 	if path := env("CLERKDEV_SEED", ""); path != "" {
 		seed, err := clerkdev.LoadSeed(path)
 		if err != nil {

@@ -41,6 +41,26 @@ func TestRunPrintsBanner(t *testing.T) {
 	}
 }
 
+func TestRunRetrySchedule(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	err := run(ctx, lookup(map[string]string{"CLERKDEV_ADDR": "127.0.0.1:0", "CLERKDEV_RETRY_SCHEDULE": "0,200ms,1s"}), &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "retries after 0s,200ms,1s") {
+		t.Errorf("run = %v; the banner lacks the retry schedule:\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, lookup(map[string]string{"CLERKDEV_ADDR": "127.0.0.1:0"}), &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "retries after 0s,5s,5m0s,30m0s,2h0m0s,5h0m0s,10h0m0s,10h0m0s") {
+		t.Errorf("run = %v; the banner lacks Svix's schedule:\n%s", err, out.String())
+	}
+	err = run(ctx, lookup(map[string]string{"CLERKDEV_ADDR": "127.0.0.1:0", "CLERKDEV_RETRY_SCHEDULE": "0,5"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "CLERKDEV_RETRY_SCHEDULE") {
+		t.Errorf("run with a bad schedule = %v, want an error naming CLERKDEV_RETRY_SCHEDULE", err)
+	}
+}
+
 func TestRunAllowedRedirectOrigins(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -37,9 +37,15 @@ func ensureClerk(ctx context.Context, lookup func(string) string, vars map[strin
 	if base, err := url.Parse(lookup("BASE_URL")); err == nil && (base.Scheme == "http" || base.Scheme == "https") && base.Host != "" {
 		allowed = append(allowed, base.Scheme+"://"+base.Host)
 	}
+	schedule, err := clerkdev.ParseRetrySchedule(lookup("CLERKDEV_RETRY_SCHEDULE"))
+	if err != nil {
+		ln.Close()
+		return nil, nil, fmt.Errorf("CLERKDEV_RETRY_SCHEDULE: %w", err)
+	}
 	emu, err := clerkdev.New(clerkdev.Config{
 		WebhookURL:             "http://localhost:" + appPort + "/webhooks/clerk",
 		AllowedRedirectOrigins: allowed,
+		RetrySchedule:          schedule,
 		Logger:                 slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn})).With("component", "clerkdev"),
 	})
 	if err != nil {

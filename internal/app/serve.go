@@ -36,7 +36,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	}
 	announce(cfg, log)
 
-	db, err := database.OpenLazy(cfg.DatabaseURL, database.Pool(cfg.DBMaxConns), log)
+	pool := dbPool(cfg, cfg.DBMaxConns)
+	db, err := database.OpenLazy(cfg.DatabaseURL, pool, log)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 	// organization; the top bar) answered from memory, kept current by NOTIFY.
 	revoked, directory := live.NewRevocations(db), live.NewDirectory(db)
 	// The listener holds a connection of its own, outside the pool.
-	connectListener := func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, cfg.DatabaseURL) }
+	listenConfig, err := database.ConnConfig(cfg.DatabaseURL, pool)
+	if err != nil {
+		return err
+	}
+	connectListener := func(ctx context.Context) (*pgx.Conn, error) { return pgx.ConnectConfig(ctx, listenConfig) }
 	go live.NewListener(db, connectListener, log, revoked, directory).Run(ctx)
 	h, err := newHandlers(cfg, handlers.Deps{
 		Log:        log,
@@ -114,6 +119,19 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, env Env) e
 		env.Ready(ln.Addr().String())
 	}
 	return serveUntilDone(ctx, srv, ln, metrics, log)
+}
+
+// appName is the application_name of the app's database connections
+// (pg_stat_activity), unless DATABASE_URL sets one.
+const appName = "app"
+
+// dbPool is the pool of maxConns connections with the configured database
+// timeouts.
+func dbPool(cfg *config.Config, maxConns int) database.PoolConfig {
+	p := database.Pool(maxConns)
+	p.StatementTimeout, p.IdleInTxTimeout, p.ConnectTimeout = cfg.DBStatementTimeout, cfg.DBIdleInTxTimeout, cfg.DBConnectTimeout
+	p.AppName = appName
+	return p
 }
 
 // newServer sets the timeouts a public server needs: slow clients cannot hold

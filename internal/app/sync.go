@@ -22,7 +22,7 @@ func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.W
 	if cfg.Clerk.SecretKey == "" {
 		return &config.Error{Var: "CLERK_SECRET_KEY", Problem: "is required for sync (the Backend API key of the instance to read)"}
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL, database.Pool(4), log)
+	db, err := database.Open(ctx, cfg.DatabaseURL, dbPool(cfg, 4), log)
 	if err != nil {
 		return err
 	}

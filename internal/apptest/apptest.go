@@ -42,6 +42,8 @@ type Stack struct {
 	FrontendRequests atomic.Int64
 	vars             map[string]string
 	emulator         *stack.Emulator
+	// app is the first instance (StopApp, StartApp).
+	app *stack.App
 }
 
 // Options adjust a Stack.
@@ -56,6 +58,10 @@ type Options struct {
 	// deliveries).
 	NoWebhooks bool
 }
+
+// testRetrySchedule is the emulator's retry schedule in tests unless
+// Env sets CLERKDEV_RETRY_SCHEDULE: Svix's, compressed to seconds.
+var testRetrySchedule = []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 2 * time.Second}
 
 // signingKey is shared by every emulator of a test binary: RSA key
 // generation is the slowest part of starting one.
@@ -111,12 +117,19 @@ func (s *Stack) startEmulator(t testing.TB, opts Options) *stack.Emulator {
 	if base, err := url.Parse(opts.Env["BASE_URL"]); err == nil && (base.Scheme == "http" || base.Scheme == "https") && base.Host != "" {
 		extraOrigins = append(extraOrigins, base.Scheme+"://"+base.Host)
 	}
+	schedule := testRetrySchedule
+	if v := opts.Env["CLERKDEV_RETRY_SCHEDULE"]; v != "" {
+		var err error
+		if schedule, err = clerkdev.ParseRetrySchedule(v); err != nil {
+			t.Fatalf("CLERKDEV_RETRY_SCHEDULE: %v", err)
+		}
+	}
 	emu, err := stack.StartEmulator(context.Background(), stack.EmulatorConfig{
 		AppURL:     s.URL,
 		NoWebhooks: opts.NoWebhooks,
 		Clerk: clerkdev.Config{
 			AllowedRedirectOrigins: extraOrigins,
-			RetrySchedule:          []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 2 * time.Second},
+			RetrySchedule:          schedule,
 			SigningKey:             testKey(t),
 		},
 		Wrap: s.countFrontend,
@@ -147,7 +160,7 @@ func (s *Stack) StartInstance(t testing.TB, env map[string]string) string {
 		port := FreePort(t)
 		vars["PORT"], vars["BASE_URL"] = strconv.Itoa(port), stack.BaseURL(port)
 		maps.Copy(vars, env)
-		err := s.runApp(t, vars)
+		_, err := s.runApp(t, vars)
 		if err == nil {
 			return vars["BASE_URL"]
 		}
@@ -157,28 +170,47 @@ func (s *Stack) StartInstance(t testing.TB, env map[string]string) string {
 	}
 }
 
-// startApp runs the app with vars until the test ends.
+// startApp runs the app with vars until the test ends (or StopApp).
 func (s *Stack) startApp(t testing.TB, vars map[string]string) {
 	t.Helper()
-	if err := s.runApp(t, vars); err != nil {
+	a, err := s.runApp(t, vars)
+	if err != nil {
 		t.Fatalf("%v\n%s", err, s.Logs)
+	}
+	s.app = a
+}
+
+// StopApp shuts the app down as SIGTERM would; the emulator and the
+// database stay, so Clerk's deliveries to the app now fail. StartApp
+// starts it again.
+func (s *Stack) StopApp(t testing.TB) {
+	t.Helper()
+	if err := s.app.Stop(); err != nil {
+		t.Fatalf("app stopped with %v", err)
 	}
 }
 
+// StartApp starts the app again after StopApp, at the same address (the
+// emulator's webhook URL) with the same settings.
+func (s *Stack) StartApp(t testing.TB) {
+	t.Helper()
+	s.startApp(t, s.vars)
+}
+
 // runApp starts the app with vars and stops it when the test ends.
-func (s *Stack) runApp(t testing.TB, vars map[string]string) error {
+func (s *Stack) runApp(t testing.TB, vars map[string]string) (*stack.App, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	a, err := stack.StartApp(ctx, vars, s.Logs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t.Cleanup(func() {
-		if err := a.Stop(); err != nil {
+		if err := a.Stop(); err != nil { // again after StopApp: the same answer
 			t.Errorf("app stopped with %v", err)
 		}
 	})
-	return nil
+	return a, nil
 }
 
 // countFrontend counts the requests h gets that are not Backend API calls

@@ -86,6 +86,26 @@ func DefaultRetrySchedule() []time.Duration {
 		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
 }
 
+// ParseRetrySchedule reads a retry schedule written as comma-separated
+// durations, the delay before each attempt (CLERKDEV_RETRY_SCHEDULE), such
+// as "0,200ms,500ms,1s,2s": the first is usually 0 (at once), as in
+// Svix's. "" is nil: DefaultRetrySchedule.
+func ParseRetrySchedule(v string) ([]time.Duration, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var out []time.Duration
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		d, err := time.ParseDuration(f)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("retry schedule: %q is not a duration such as 0, 500ms or 5s", f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
 // Config configures a Server. The zero value is usable.
 type Config struct {
 	// SecretKey is the Backend API bearer key; default DefaultSecretKey. sk_live_ keys are refused.
@@ -264,6 +284,16 @@ func (s *Server) PublishableKey() string {
 
 // SecretKey returns the Backend API secret key.
 func (s *Server) SecretKey() string { return s.cfg.SecretKey }
+
+// RetrySchedule is the delays before each delivery attempt, written as
+// CLERKDEV_RETRY_SCHEDULE takes them.
+func (s *Server) RetrySchedule() string {
+	parts := make([]string, len(s.cfg.RetrySchedule))
+	for i, d := range s.cfg.RetrySchedule {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
+}
 
 // WebhookSecret returns the Svix signing secret of the deliveries.
 func (s *Server) WebhookSecret() string { return s.cfg.WebhookSecret }

@@ -67,7 +67,7 @@ func PrintBanner(out io.Writer, s *Server, webhookURL string) {
 	fmt.Fprintf(out, "  CLERK_PUBLISHABLE_KEY=%s\n", s.PublishableKey())
 	fmt.Fprintf(out, "  CLERK_SECRET_KEY=%s\n", s.SecretKey())
 	fmt.Fprintf(out, "  CLERK_WEBHOOK_SIGNING_SECRET=%s\n", s.WebhookSecret())
-	fmt.Fprintf(out, "  webhooks -> %s\n", webhookURL)
+	fmt.Fprintf(out, "  webhooks -> %s (retries after %s; log at %s/__clerkdev/deliveries)\n", webhookURL, s.RetrySchedule(), s.BaseURL())
 	fmt.Fprintf(out, "  allowed redirect origins: %s\n", strings.Join(s.AllowedRedirectOrigins(), ", "))
 	fmt.Fprintf(out, "  emails (kept, not sent): %s/__clerkdev/emails\n", s.BaseURL())
 	fmt.Fprintf(out, "  sign in at %s/sign-in with:\n", s.BaseURL())

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -16,17 +17,29 @@ import (
 
 // Delivery is one webhook message and the state of its delivery.
 type Delivery struct {
-	ID          string          `json:"svix_id"`
-	Type        string          `json:"type"`
-	ObjectID    string          `json:"object_id"`
-	URL         string          `json:"url"`
-	Attempts    int             `json:"attempts"`
-	LastStatus  int             `json:"last_status"` // 0 = no HTTP answer (network error) or not tried yet
-	LastError   string          `json:"last_error,omitempty"`
-	State       string          `json:"state"` // pending, delivered, failed
-	NextAttempt *time.Time      `json:"next_attempt,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	Payload     json.RawMessage `json:"-"`
+	ID          string     `json:"svix_id"`
+	Type        string     `json:"type"`
+	ObjectID    string     `json:"object_id"`
+	URL         string     `json:"url"`
+	Attempts    int        `json:"attempts"`
+	LastStatus  int        `json:"last_status"` // 0 = no HTTP answer (network error) or not tried yet
+	LastError   string     `json:"last_error,omitempty"`
+	State       string     `json:"state"` // pending, delivered, failed
+	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	// AttemptLog is every attempt, oldest first: the failed ones before a
+	// success (at most one per step of the retry schedule).
+	AttemptLog []Attempt       `json:"attempt_log"`
+	Payload    json.RawMessage `json:"-"`
+}
+
+// Attempt is one try at delivering a message, as Svix's message attempts
+// record it.
+type Attempt struct {
+	At     time.Time `json:"at"`
+	Status int       `json:"status"` // 0 = no HTTP answer
+	Error  string    `json:"error,omitempty"`
+	OK     bool      `json:"ok"`
 }
 
 type eventJSON struct {
@@ -241,6 +254,7 @@ func (q *webhookQueue) finish(m *queued, status int, err error) {
 	if !ok && m.LastError == "" {
 		m.LastError = "HTTP " + strconv.Itoa(status)
 	}
+	m.AttemptLog = append(m.AttemptLog, Attempt{At: time.Now(), Status: status, Error: m.LastError, OK: ok})
 	switch {
 	case ok:
 		m.State, m.NextAttempt = "delivered", nil
@@ -270,6 +284,7 @@ func (q *webhookQueue) snapshot() []Delivery {
 	out := make([]Delivery, len(q.history))
 	for i, d := range q.history {
 		out[i] = *d
+		out[i].AttemptLog = slices.Clone(d.AttemptLog)
 		if d.NextAttempt != nil {
 			t := *d.NextAttempt
 			out[i].NextAttempt = &t

@@ -229,6 +229,9 @@ func TestWebhookRetriesWithSameID(t *testing.T) {
 	if len(d) != 1 || d[0].Attempts != 3 || d[0].State != "delivered" || d[0].LastStatus != http.StatusNoContent || d[0].NextAttempt != nil {
 		t.Fatalf("Deliveries() = %+v, want one delivered after 3 attempts", d)
 	}
+	if l := d[0].AttemptLog; len(l) != 3 || l[0].OK || l[0].Status != 500 || l[0].Error != "HTTP 500" || l[1].OK || !l[2].OK || l[2].Status != http.StatusNoContent {
+		t.Errorf("attempt log = %+v, want two 500s, then 204", l)
+	}
 
 	resp, err := http.Get(e.srv.URL + "/__clerkdev/deliveries")
 	if err != nil {
@@ -238,6 +241,25 @@ func TestWebhookRetriesWithSameID(t *testing.T) {
 	var log []map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&log); err != nil || len(log) != 1 || log[0]["svix_id"] != d[0].ID || log[0]["attempts"] != float64(3) {
 		t.Fatalf("/__clerkdev/deliveries = %v, %v", log, err)
+	}
+	if attempts, _ := log[0]["attempt_log"].([]any); len(attempts) != 3 {
+		t.Errorf("/__clerkdev/deliveries attempt_log = %v, want 3 attempts", log[0]["attempt_log"])
+	}
+}
+
+func TestParseRetrySchedule(t *testing.T) {
+	t.Parallel()
+	got, err := ParseRetrySchedule(" 0, 200ms,1s ,5m")
+	if want := []time.Duration{0, 200 * time.Millisecond, time.Second, 5 * time.Minute}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ParseRetrySchedule = %v, %v; want %v", got, err, want)
+	}
+	if got, err := ParseRetrySchedule(""); got != nil || err != nil {
+		t.Errorf(`ParseRetrySchedule("") = %v, %v; want nil (the default)`, got, err)
+	}
+	for _, bad := range []string{"5", "1s,,2s", "-1s", "soon"} {
+		if _, err := ParseRetrySchedule(bad); err == nil {
+			t.Errorf("ParseRetrySchedule(%q): no error", bad)
+		}
 	}
 }
 

@@ -46,6 +46,13 @@ type Config struct {
 	WebhookRateLimit float64
 	// DBMaxConns bounds the connection pool.
 	DBMaxConns int
+	// DBStatementTimeout and DBIdleInTxTimeout are Postgres's
+	// statement_timeout and idle_in_transaction_session_timeout on the
+	// app's connections; DBConnectTimeout bounds dialling one. 0 turns one
+	// off.
+	DBStatementTimeout time.Duration
+	DBIdleInTxTimeout  time.Duration
+	DBConnectTimeout   time.Duration
 	// MaxInFlight bounds the requests running at once on the database-backed
 	// routes; later ones wait in arrival order. 0 means no limit.
 	MaxInFlight int
@@ -114,6 +121,9 @@ func Load(getenv Getenv) (*Config, error) {
 		return nil, err
 	}
 	if c.DBMaxConns, err = parseMaxConns(getenv("DB_MAX_CONNS")); err != nil {
+		return nil, err
+	}
+	if err := c.loadDBTimeouts(getenv); err != nil {
 		return nil, err
 	}
 	if c.MaxInFlight, err = parseMaxInFlight(getenv("MAX_IN_FLIGHT"), c.DBMaxConns); err != nil {

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -25,6 +26,19 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if got := c.Clerk.AuthorizedParties; len(got) != 1 || got[0] != "http://localhost:8080" {
 		t.Errorf("AuthorizedParties = %v, want [BASE_URL origin]", got)
+	}
+	if c.DBStatementTimeout != 5*time.Second || c.DBIdleInTxTimeout != 10*time.Second || c.DBConnectTimeout != 2*time.Second {
+		t.Errorf("database timeouts = %s, %s, %s; want 5s, 10s, 2s", c.DBStatementTimeout, c.DBIdleInTxTimeout, c.DBConnectTimeout)
+	}
+}
+
+func TestLoadDatabaseTimeouts(t *testing.T) {
+	c, err := Load(env(map[string]string{"DB_STATEMENT_TIMEOUT": "750ms", "DB_IDLE_IN_TX_TIMEOUT": "0", "DB_CONNECT_TIMEOUT": "1m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBStatementTimeout != 750*time.Millisecond || c.DBIdleInTxTimeout != 0 || c.DBConnectTimeout != time.Minute {
+		t.Errorf("database timeouts = %s, %s, %s; want 750ms, 0 (off), 1m", c.DBStatementTimeout, c.DBIdleInTxTimeout, c.DBConnectTimeout)
 	}
 }
 
@@ -52,6 +66,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{"db max conns zero", map[string]string{"DB_MAX_CONNS": "0"}, "DB_MAX_CONNS"},
 		{"max in flight negative", map[string]string{"MAX_IN_FLIGHT": "-1"}, "MAX_IN_FLIGHT"},
 		{"max in flight not a number", map[string]string{"MAX_IN_FLIGHT": "many"}, "MAX_IN_FLIGHT"},
+		{"statement timeout without unit", map[string]string{"DB_STATEMENT_TIMEOUT": "5"}, "DB_STATEMENT_TIMEOUT"},
+		{"idle in tx timeout negative", map[string]string{"DB_IDLE_IN_TX_TIMEOUT": "-1s"}, "DB_IDLE_IN_TX_TIMEOUT"},
+		{"connect timeout under a millisecond", map[string]string{"DB_CONNECT_TIMEOUT": "10us"}, "DB_CONNECT_TIMEOUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,18 +24,68 @@ import (
 	"example.com/saas/migrations"
 )
 
-// PoolConfig bounds the connection pool.
+// PoolConfig bounds the connection pool and what one connection may hold.
 type PoolConfig struct {
 	MaxOpen     int
 	MaxIdle     int
 	MaxLifetime time.Duration
 	MaxIdleTime time.Duration
+	// StatementTimeout and IdleInTxTimeout are Postgres's statement_timeout
+	// and idle_in_transaction_session_timeout for every connection of the
+	// pool (0 leaves the server's setting): one stuck query, or a
+	// transaction left open, cannot hold a pooled connection for ever.
+	StatementTimeout time.Duration
+	IdleInTxTimeout  time.Duration
+	// ConnectTimeout bounds dialling a new connection (0 leaves the URL's
+	// connect_timeout, or none), so an unreachable server fails a request
+	// fast instead of holding it for the request's whole deadline.
+	ConnectTimeout time.Duration
+	// AppName is the connections' application_name (pg_stat_activity)
+	// unless the URL sets one.
+	AppName string
 }
 
+// Default timeouts of Pool (DB_STATEMENT_TIMEOUT, DB_IDLE_IN_TX_TIMEOUT,
+// DB_CONNECT_TIMEOUT).
+const (
+	DefaultStatementTimeout = 5 * time.Second
+	DefaultIdleInTxTimeout  = 10 * time.Second
+	DefaultConnectTimeout   = 2 * time.Second
+)
+
 // Pool is the pool for maxConns connections: idle connections kept (a
-// request should not pay for a new one), recycled every 30 minutes.
+// request should not pay for a new one), recycled every 30 minutes, with
+// the default timeouts.
 func Pool(maxConns int) PoolConfig {
-	return PoolConfig{MaxOpen: maxConns, MaxIdle: maxConns, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
+	return PoolConfig{MaxOpen: maxConns, MaxIdle: maxConns, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute,
+		StatementTimeout: DefaultStatementTimeout, IdleInTxTimeout: DefaultIdleInTxTimeout, ConnectTimeout: DefaultConnectTimeout}
+}
+
+// ConnConfig parses url and applies pool's per-connection settings
+// (timeouts, application name). The error never shows the URL, which holds
+// a password.
+func ConnConfig(url string, pool PoolConfig) (*pgx.ConnConfig, error) {
+	connConfig, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, errors.New("parse DATABASE_URL: invalid connection string (value not shown)")
+	}
+	if connConfig.RuntimeParams == nil {
+		connConfig.RuntimeParams = map[string]string{}
+	}
+	params := connConfig.RuntimeParams
+	if pool.StatementTimeout > 0 {
+		params["statement_timeout"] = strconv.FormatInt(pool.StatementTimeout.Milliseconds(), 10)
+	}
+	if pool.IdleInTxTimeout > 0 {
+		params["idle_in_transaction_session_timeout"] = strconv.FormatInt(pool.IdleInTxTimeout.Milliseconds(), 10)
+	}
+	if _, set := params["application_name"]; !set && pool.AppName != "" {
+		params["application_name"] = pool.AppName
+	}
+	if pool.ConnectTimeout > 0 && (connConfig.ConnectTimeout == 0 || connConfig.ConnectTimeout > pool.ConnectTimeout) {
+		connConfig.ConnectTimeout = pool.ConnectTimeout
+	}
+	return connConfig, nil
 }
 
 // Open connects to Postgres and checks the connection within ctx.
@@ -53,9 +104,9 @@ func Open(ctx context.Context, url string, pool PoolConfig, log *slog.Logger) (*
 // OpenLazy builds the pool without connecting: the server can start while
 // the database is down and report it on /readyz.
 func OpenLazy(url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
-	connConfig, err := pgx.ParseConfig(url)
+	connConfig, err := ConnConfig(url, pool)
 	if err != nil {
-		return nil, errors.New("parse DATABASE_URL: invalid connection string (value not shown)")
+		return nil, err
 	}
 	lost := &connLossWatch{}
 	connConfig.Tracer = lost

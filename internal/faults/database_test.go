@@ -19,8 +19,9 @@ import (
 // TestDatabaseLostMidRequest cuts the database connection of a tenant write
 // while it is inside its transaction: a lock held from another connection
 // parks the request on a known statement, then every backend of the
-// database but the test's own is terminated. The client gets the friendly
-// 500 (JSON for the API, the error page for pages) without internals, the
+// database but the test's own is terminated. The transaction had written,
+// so it is not run again: the client gets 503 with Retry-After (JSON for
+// the API, the form again with the input for pages) without internals, the
 // transaction leaves nothing behind (the project is unchanged and no audit
 // event exists, even when the project's UPDATE had already run), and the
 // same app keeps serving reads and writes afterwards.
@@ -123,8 +124,9 @@ func TestDatabaseLostMidRequest(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			if got.status != http.StatusInternalServerError {
-				t.Errorf("status = %d, want 500; body %s", got.status, got.body)
+			// A write is never run again: it answers 503, to be sent again.
+			if got.status != http.StatusServiceUnavailable || got.header.Get("Retry-After") == "" {
+				t.Errorf("status = %d (Retry-After %q), want 503 with Retry-After; body %s", got.status, got.header.Get("Retry-After"), got.body)
 			}
 			if w := leaked(got.body); len(w) > 0 {
 				t.Errorf("the answer shows internals %q:\n%s", w, got.body)
@@ -133,12 +135,12 @@ func TestDatabaseLostMidRequest(t *testing.T) {
 				var e struct {
 					Error struct{ Code, Message string }
 				}
-				if err := json.Unmarshal([]byte(got.body), &e); err != nil || e.Error.Code != "internal" || e.Error.Message == "" {
-					t.Errorf("API answer = %s, want the JSON error envelope with code internal", got.body)
+				if err := json.Unmarshal([]byte(got.body), &e); err != nil || e.Error.Code != "database_unavailable" || e.Error.Message == "" {
+					t.Errorf("API answer = %s, want the JSON error envelope with code database_unavailable", got.body)
 				}
-			} else if !strings.Contains(got.header.Get("Content-Type"), "text/html") || !strings.Contains(got.body, "Something went wrong") ||
-				!strings.Contains(got.body, got.header.Get("X-Request-Id")) {
-				t.Errorf("page answer (%s) is not the friendly 500 page naming the request id:\n%s", got.header.Get("Content-Type"), got.body)
+			} else if !strings.Contains(got.header.Get("Content-Type"), "text/html") || !strings.Contains(got.body, "try again") ||
+				!strings.Contains(got.body, `value="Changed"`) {
+				t.Errorf("page answer (%s) is not the form again with the user's input and a message:\n%s", got.header.Get("Content-Type"), got.body)
 			}
 
 			// Nothing of the transaction survived.
