@@ -2,6 +2,7 @@ package clerkdev
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -53,6 +54,19 @@ type Seed struct {
 	Organizations []SeedOrganization `json:"organizations"`
 	Memberships   []SeedMembership   `json:"memberships"`
 	JWTTemplates  []SeedJWTTemplate  `json:"jwt_templates,omitempty"`
+	// Domains are organization domains (domains.go); EnterpriseConnections are
+	// enterprise SSO connections (enterprise.go).
+	Domains               []SeedDomain     `json:"domains,omitempty"`
+	EnterpriseConnections []SeedConnection `json:"enterprise_connections,omitempty"`
+}
+
+// SeedDomain is a domain of the organization with Slug. EnrollmentMode defaults to
+// manual_invitation and Verified to true, as for the Backend API's POST.
+type SeedDomain struct {
+	Slug           string `json:"slug"`
+	Name           string `json:"name"`
+	EnrollmentMode string `json:"enrollment_mode,omitempty"`
+	Verified       *bool  `json:"verified,omitempty"`
 }
 
 // SeedPermission is a custom permission of the seed; Key is "org:<feature>:<action>".
@@ -233,7 +247,35 @@ func (s *Server) loadSeed(seed Seed) error {
 			o.CreatedBy = u.ID
 		}
 	}
+	if err := s.loadSeedDomainsLocked(seed.Domains, bySlug); err != nil {
+		return err
+	}
+	if err := s.loadConnectionsLocked(seed.EnterpriseConnections); err != nil {
+		return err
+	}
 	return s.loadJWTTemplatesLocked(seed.JWTTemplates)
+}
+
+// loadSeedDomainsLocked creates the seed's domains, without webhooks or enrollment: the
+// seed's memberships say who is in which organization.
+func (s *Server) loadSeedDomainsLocked(domains []SeedDomain, bySlug map[string]*org) error {
+	for _, sd := range domains {
+		o := bySlug[sd.Slug]
+		mode := cmp.Or(sd.EnrollmentMode, enrollManual)
+		name := strings.ToLower(strings.TrimSpace(sd.Name))
+		if o == nil || !validDomain.MatchString(name) || !validEnrollmentMode(mode) {
+			return fmt.Errorf("clerkdev: seed domain %q of %q: unknown organization, invalid name or enrollment mode", sd.Name, sd.Slug)
+		}
+		d := &orgDomain{ID: seedID("orgdmn", name), OrgID: o.ID, Name: name, EnrollmentMode: mode,
+			Verified: sd.Verified == nil || *sd.Verified}
+		if s.domains[d.ID] != nil {
+			return fmt.Errorf("clerkdev: seed domain %q: duplicate", sd.Name)
+		}
+		d.CreatedAt = s.stampLocked()
+		d.UpdatedAt = d.CreatedAt
+		s.domains[d.ID] = d
+	}
+	return nil
 }
 
 // loadSeedRolesLocked creates the instance's permissions and default roles, then the
@@ -261,8 +303,9 @@ func (s *Server) loadSeedRolesLocked(seed Seed) error {
 
 // DeliverSeed queues permission.created for the custom permissions, role.created for the
 // custom roles (the default roles exist on every instance), then user.created,
-// organization.created and organizationMembership.created for the seed objects that still
-// exist, so an app started next to the emulator learns them through its webhook endpoint.
+// organization.created, organizationMembership.created and organizationDomain.created
+// for the seed objects that still exist, so an app started next to the emulator learns
+// them through its webhook endpoint.
 func (s *Server) DeliverSeed() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -299,5 +342,8 @@ func (s *Server) DeliverSeed() {
 		if m := s.membershipLocked(o.ID, u.ID); m != nil {
 			s.emitLocked("organizationMembership.created", m.ID, s.membershipJSONLocked(m), none)
 		}
+	}
+	for _, d := range sortedByCreation(s.domains, func(d *orgDomain) int64 { return d.CreatedAt }) {
+		s.emitLocked("organizationDomain.created", d.ID, s.domainJSONLocked(d), none)
 	}
 }
