@@ -75,6 +75,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+accountPath, s.showAccount)
 	mux.HandleFunc("POST "+accountPath, s.accountPost(s.renameLocked, s.renamed))
 	mux.HandleFunc("POST "+accountPath+"/sign-out-all", s.accountPost(s.revokeAllLocked, s.signedOutEverywhere))
+	mux.HandleFunc("GET /__clerkdev/sso/{connection}", s.showSSO)
+	mux.HandleFunc("POST /__clerkdev/sso/{connection}", s.signInSSO)
 	mux.HandleFunc("GET /{$}", s.index)
 
 	// Emulator extras (public, not counted).

@@ -30,6 +30,9 @@ type userInput struct {
 	PublicMeta     json.RawMessage `json:"public_metadata"`
 	PrivateMeta    json.RawMessage `json:"private_metadata"`
 	UnsafeMeta     json.RawMessage `json:"unsafe_metadata"`
+	// enterprise, set by an SSO sign-up (enterprise.go), becomes the user's
+	// enterprise account for its first address.
+	enterprise *enterpriseAccount
 }
 
 // createUserLocked validates in and creates the user, and emits user.created. Pending
@@ -74,6 +77,10 @@ func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) 
 	u.UpdatedAt = u.CreatedAt
 	if u.PasswordHash != nil {
 		u.PasswordSetAt = ptrTo(u.CreatedAt)
+	}
+	if in.enterprise != nil {
+		s.newEnterpriseAccountLocked(in.enterprise, u, u.primaryEmail())
+		u.EnterpriseAccounts = []enterpriseAccount{*in.enterprise}
 	}
 	s.users[u.ID] = u
 	s.emitLocked("user.created", u.ID, s.userJSONLocked(u), src)
