@@ -18,6 +18,11 @@ type User struct {
 	FirstName string
 	LastName  string
 	ImageURL  string
+	// SSOConnection is the display name of the enterprise connection the
+	// user signs in with ("Initech Okta"), "" without SSO; nil when the
+	// source does not say (clerk-sdk-go v2.4.2's User has no
+	// enterprise_accounts), which keeps the stored one.
+	SSOConnection *string `gorm:"default:''"`
 	// ClerkUpdatedAt is Clerk's updated_at of the version held; nil for a row
 	// made from a membership's public user data, so the real event still applies.
 	ClerkUpdatedAt *time.Time
@@ -76,21 +81,23 @@ func GetUser(ctx context.Context, db *gorm.DB, id string) (*User, error) {
 }
 
 // UpsertUser writes u as Clerk's version at (its updated_at), last writer
-// wins: a row holding a newer version is left alone, and a deleted user is
+// wins (a nil SSOConnection keeps the stored one): a row holding a newer version is left alone, and a deleted user is
 // never brought back.
 func UpsertUser(ctx context.Context, db *gorm.DB, u User, at time.Time) (UpsertResult, error) {
 	res, err := upsertResult(ctx, db, `
-INSERT INTO users AS t (id, email, first_name, last_name, image_url, clerk_updated_at)
-VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO users AS t (id, email, first_name, last_name, image_url, sso_connection, clerk_updated_at)
+VALUES (?, ?, ?, ?, ?, coalesce(?::text, ''), ?)
 ON CONFLICT (id) DO UPDATE SET
     email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-    image_url = EXCLUDED.image_url, clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
+    image_url = EXCLUDED.image_url, sso_connection = coalesce(?::text, t.sso_connection),
+    clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
 WHERE t.deleted_at IS NULL
   AND (t.clerk_updated_at IS NULL OR t.clerk_updated_at <= EXCLUDED.clerk_updated_at)
-  AND (t.clerk_updated_at IS NULL OR (t.email, t.first_name, t.last_name, t.image_url, t.clerk_updated_at)
-       IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.image_url, EXCLUDED.clerk_updated_at))
+  AND (t.clerk_updated_at IS NULL OR (t.email, t.first_name, t.last_name, t.image_url, t.sso_connection, t.clerk_updated_at)
+       IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.image_url,
+                         coalesce(?::text, t.sso_connection), EXCLUDED.clerk_updated_at))
 RETURNING (xmax = 0)`,
-		u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, at)
+		u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, u.SSOConnection, at, u.SSOConnection, u.SSOConnection)
 	if err != nil {
 		return Unchanged, fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
