@@ -63,7 +63,8 @@ func (p *pages) orgPage(w http.ResponseWriter, r *http.Request, title, active st
 // tenant page, the side navigation's organization.
 func orgNav(r *http.Request, v *views.Page, orgs []models.UserOrganization) {
 	if t, ok := models.TenantFrom(r.Context()); ok {
-		v.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: models.RoleLabel(t.Role), IsAdmin: t.IsAdmin(), CanManageSettings: t.Can(models.PermProfileManage)}
+		v.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: models.RoleLabel(t.Role), IsAdmin: t.IsAdmin(), CanManageSettings: t.Can(models.PermProfileManage),
+			CanReadDomains: t.Can(models.PermDomainsRead)}
 	}
 	for _, o := range orgs {
 		if o.Slug != "" {

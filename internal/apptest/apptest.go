@@ -55,6 +55,8 @@ type Options struct {
 	// nothing Clerk does (a webhook endpoint not yet configured, or lost
 	// deliveries).
 	NoWebhooks bool
+	// Seed is the emulator's seed; nil means clerkdev.DefaultSeed().
+	Seed *clerkdev.Seed
 }
 
 // signingKey is shared by every emulator of a test binary: RSA key
@@ -118,6 +120,7 @@ func (s *Stack) startEmulator(t testing.TB, opts Options) *stack.Emulator {
 			AllowedRedirectOrigins: extraOrigins,
 			RetrySchedule:          []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 2 * time.Second},
 			SigningKey:             testKey(t),
+			Seed:                   opts.Seed,
 		},
 		Wrap: s.countFrontend,
 	})

@@ -158,3 +158,23 @@ func TestEnterpriseSeedErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDevSeed(t *testing.T) {
+	t.Parallel()
+	seed := DevSeed()
+	e := newEnv(t, Config{Seed: &seed})
+	var bill *SeedUser
+	for _, u := range e.s.SeedAccounts() {
+		if u.Email == "bill@initech.test" {
+			bill = &u
+		}
+	}
+	if bill == nil || bill.Password != "" {
+		t.Fatalf("bill in SeedAccounts = %+v, want him without a password", bill)
+	}
+	var raw map[string]any
+	e.bapiOK("GET", "/v1/users/"+seedID("user", "bill"), nil, &raw)
+	if raw["password_enabled"] != false {
+		t.Errorf("bill password_enabled = %v, want false", raw["password_enabled"])
+	}
+}

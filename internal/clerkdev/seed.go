@@ -139,6 +139,19 @@ func DefaultSeed() Seed {
 	}
 }
 
+// DevSeed is DefaultSeed plus an enterprise customer, as `make run` seeds it: Initech
+// (slug initech), whose admin bill@initech.test (Bill Lumbergh) signs in with the
+// SAML connection "Initech Okta" for initech.test (no password: see enterprise.go).
+// Its domain is not added: docs/enterprise.md walks through adding it.
+func DevSeed() Seed {
+	s := DefaultSeed()
+	s.Users = append(s.Users, SeedUser{Email: "bill@initech.test", FirstName: "Bill", LastName: "Lumbergh"})
+	s.Organizations = append(s.Organizations, SeedOrganization{Name: "Initech", Slug: "initech"})
+	s.Memberships = append(s.Memberships, SeedMembership{Email: "bill@initech.test", Slug: "initech", Role: RoleAdmin})
+	s.EnterpriseConnections = []SeedConnection{{Name: "Initech Okta", Domain: "initech.test", Provider: "saml_okta"}}
+	return s
+}
+
 // LoadSeed reads a seed JSON file (see Seed). Unknown fields are an error.
 func LoadSeed(path string) (Seed, error) {
 	b, err := os.ReadFile(path)
@@ -154,11 +167,16 @@ func LoadSeed(path string) (Seed, error) {
 	return s, nil
 }
 
-// SeedAccounts returns the seed users' emails and passwords, for printing.
+// SeedAccounts returns the seed users' emails and passwords, for printing; a user at a
+// domain with an enterprise connection has no password ("").
 func (s *Server) SeedAccounts() []SeedUser {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	out := make([]SeedUser, 0, len(s.seed.Users))
 	for _, u := range s.seed.Users {
-		if u.Password == "" {
+		if s.connectionForLocked(u.Email) != nil {
+			u.Password = ""
+		} else if u.Password == "" {
 			u.Password = SeedPassword
 		}
 		out = append(out, u)
@@ -172,6 +190,9 @@ func (s *Server) loadSeed(seed Seed) error {
 	defer s.mu.Unlock()
 	s.seed = seed
 	if err := s.loadSeedRolesLocked(seed); err != nil {
+		return err
+	}
+	if err := s.loadConnectionsLocked(seed.EnterpriseConnections); err != nil {
 		return err
 	}
 	hashes := map[string][]byte{}
@@ -208,6 +229,9 @@ func (s *Server) loadSeed(seed Seed) error {
 		u.CreatedAt = s.stampLocked()
 		u.UpdatedAt = u.CreatedAt
 		u.PasswordSetAt = ptrTo(u.CreatedAt)
+		if s.connectionForLocked(email) != nil { // signs in with SSO only
+			u.PasswordHash, u.PasswordSetAt = nil, nil
+		}
 		s.users[id] = u
 		byEmail[strings.ToLower(email)] = u
 	}
@@ -248,9 +272,6 @@ func (s *Server) loadSeed(seed Seed) error {
 		}
 	}
 	if err := s.loadSeedDomainsLocked(seed.Domains, bySlug); err != nil {
-		return err
-	}
-	if err := s.loadConnectionsLocked(seed.EnterpriseConnections); err != nil {
 		return err
 	}
 	return s.loadJWTTemplatesLocked(seed.JWTTemplates)

@@ -38,7 +38,7 @@ const pageHTML = `<!doctype html>
 {{if not .Ticket}}<p>No account? <a href="{{.OtherLink}}">Sign up</a></p>
 {{if .Accounts}}<section aria-labelledby="accounts-h" class="accounts">
   <h2 id="accounts-h">Development accounts</h2>
-  <ul>{{range .Accounts}}<li><code>{{.Email}}</code> / <code>{{.Password}}</code></li>{{end}}</ul>
+  <ul>{{range .Accounts}}<li><code>{{.Email}}</code> {{if .Password}}/ <code>{{.Password}}</code>{{else}}(SSO, no password){{end}}</li>{{end}}</ul>
 </section>{{end}}{{end}}
 {{else if eq .Mode "sign-up"}}
 <form method="post" action="/sign-up" data-testid="sign-up-form">
@@ -98,7 +98,7 @@ const pageHTML = `<!doctype html>
 </ul>
 {{if .Accounts}}<section aria-labelledby="accounts-h" class="accounts">
   <h2 id="accounts-h">Development accounts</h2>
-  <ul>{{range .Accounts}}<li><code>{{.Email}}</code> / <code>{{.Password}}</code></li>{{end}}</ul>
+  <ul>{{range .Accounts}}<li><code>{{.Email}}</code> {{if .Password}}/ <code>{{.Password}}</code>{{else}}(SSO, no password){{end}}</li>{{end}}</ul>
 </section>{{end}}
 {{else if eq .Mode "outbox"}}
 <p>Every email this instance would have sent, most recent first. None leaves this machine.</p>

@@ -30,6 +30,8 @@ func TestPaths(t *testing.T) {
 		{LeaveOrg(Slug), "/orgs/{slug}/members/leave"},
 		{Settings(Slug), "/orgs/{slug}/settings"},
 		{DeleteOrg(Slug), "/orgs/{slug}/settings/delete"},
+		{Domains(Slug), "/orgs/{slug}/settings/domains"},
+		{RemoveDomain(Slug, DomainID), "/orgs/{slug}/settings/domains/{domainID}/remove"},
 		{Audit(Slug), "/orgs/{slug}/audit"},
 		{APIOpenAPI, "/api/v1/openapi.json"},
 		{APIProject(ID), "/api/v1/projects/{id}"},
