@@ -175,6 +175,7 @@ func (h *Handlers) protectedRoutes(mux *http.ServeMux, requireUser func(http.Han
 	handle("GET "+paths.App, h.orgs.openApp)
 	handle("GET "+paths.Orgs, h.orgs.listOrgs)
 	handle("POST "+paths.Orgs, h.orgs.createOrg)
+	handle("POST "+paths.AcceptInvitation(paths.InvitationID), h.orgs.acceptInvitation)
 	handle("GET "+paths.Account, h.account.showAccount)
 
 	// JSON API (Bearer tokens).

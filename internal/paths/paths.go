@@ -41,6 +41,12 @@ const (
 // CreateOrg is the create-organization form on the organizations page.
 const CreateOrg = Orgs + "#create-org"
 
+// AcceptInvitation joins the organization of the signed-in user's pending
+// invitation invitationID (POST), from the organization chooser.
+func AcceptInvitation(invitationID string) string {
+	return Orgs + "/invitations/" + segment(invitationID) + "/accept"
+}
+
 // Org is an organization's dashboard.
 func Org(slug string) string { return Orgs + "/" + segment(slug) }
 

@@ -31,6 +31,7 @@ func TestPaths(t *testing.T) {
 		{Settings(Slug), "/orgs/{slug}/settings"},
 		{DeleteOrg(Slug), "/orgs/{slug}/settings/delete"},
 		{Domains(Slug), "/orgs/{slug}/settings/domains"},
+		{AcceptInvitation(InvitationID), "/orgs/invitations/{invitationID}/accept"},
 		{RemoveDomain(Slug, DomainID), "/orgs/{slug}/settings/domains/{domainID}/remove"},
 		{Audit(Slug), "/orgs/{slug}/audit"},
 		{APIOpenAPI, "/api/v1/openapi.json"},
