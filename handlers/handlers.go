@@ -67,6 +67,7 @@ type Handlers struct {
 	projects  projectHandlers
 	members   memberHandlers
 	settings  settingsHandlers
+	domains   domainHandlers
 	audit     auditHandlers
 	api       apiHandlers
 	openAPI   openAPIDocument
@@ -92,6 +93,7 @@ func New(d Deps) *Handlers {
 		projects:  projectHandlers{tp},
 		members:   memberHandlers{pages: p, db: d.DB, clerk: d.Clerk, baseURL: d.BaseURL},
 		settings:  settingsHandlers{pages: p, clerk: d.Clerk, baseURL: d.BaseURL},
+		domains:   domainHandlers{pages: p, clerk: d.Clerk},
 		audit:     auditHandlers{tp},
 		api:       apiHandlers{tenantPages: tp, db: d.DB, tenants: tenants},
 		openAPI:   mustOpenAPIDocument(),

@@ -97,7 +97,7 @@ func memberRows(members []models.Member, selfID string, rowErrors map[string]str
 	for _, m := range members {
 		role := models.NormalizeRole(m.Role)
 		rows = append(rows, views.MemberRow{
-			UserID: m.UserID, Name: m.DisplayName(), Email: m.Email, ImageURL: m.ImageURL,
+			UserID: m.UserID, Name: m.DisplayName(), Email: m.Email, ImageURL: m.ImageURL, SignIn: m.SignInMethod(),
 			Initials: views.Initials(m.DisplayName(), m.Email), Role: role, RoleLabel: models.RoleLabel(role),
 			IsAdmin: role == models.RoleAdmin, Joined: m.CreatedAt.UTC().Format("Jan 2, 2006"),
 			IsSelf: m.UserID == selfID, LastAdmin: role == models.RoleAdmin && admins <= 1,

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -70,7 +71,40 @@ func (h *orgHandlers) listOrgs(w http.ResponseWriter, r *http.Request) {
 
 func (h *orgHandlers) renderOrgs(w http.ResponseWriter, r *http.Request, status int, form views.OrgForm) {
 	p := h.page(w, r, "Organizations")
-	h.render(w, r, status, views.Orgs(p, views.OrgsView{Orgs: p.Orgs, Form: form}))
+	v := views.OrgsView{Orgs: p.Orgs, Form: form}
+	id, _ := models.IdentityFrom(r.Context())
+	// The invitations live in Clerk alone (a verified domain's automatic
+	// ones included): without an answer the page still lists the rest.
+	invitations, err := h.clerk.UserInvitations(r.Context(), id.UserID)
+	if err != nil {
+		h.log.WarnContext(r.Context(), "list the user's invitations", slog.Any("error", err))
+		v.InvitationsError = "Clerk did not answer, so your invitations cannot be shown right now."
+	}
+	for _, i := range invitations {
+		v.Invitations = append(v.Invitations, views.InvitationOffer{ID: i.ID, OrgName: i.OrgName, Role: models.RoleLabel(i.Role), Email: i.Email})
+	}
+	h.render(w, r, status, views.Orgs(p, v))
+}
+
+// acceptInvitation joins the organization of one of the user's pending
+// invitations in one click and opens it; an invitation that is not theirs,
+// or no longer pending, changes nothing.
+func (h *orgHandlers) acceptInvitation(w http.ResponseWriter, r *http.Request) {
+	id, _ := models.IdentityFrom(r.Context())
+	invID, ok := invitationID(r)
+	if !ok {
+		h.renderError(w, r, models.ErrNotFound)
+		return
+	}
+	inv, err := h.clerk.AcceptInvitation(r.Context(), id.UserID, invID)
+	switch {
+	case errors.Is(err, clerksync.ErrNotPending):
+		h.flashAndRedirect(w, r, "info", "That invitation is no longer pending.", paths.Orgs)
+	case err != nil:
+		h.renderError(w, r, err)
+	default:
+		h.flashAndRedirect(w, r, "success", "You joined "+inv.OrgName+".", paths.Org(inv.OrgSlug))
+	}
 }
 
 // orgForm is the create-organization form.

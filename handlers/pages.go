@@ -60,7 +60,8 @@ func (p *pages) pageWithoutDB(w http.ResponseWriter, r *http.Request, title stri
 		v.User = &views.UserNav{ID: id.UserID, Name: "Signed in"}
 	}
 	if t, ok := models.TenantFrom(r.Context()); ok {
-		v.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: models.RoleLabel(t.Role), IsAdmin: t.IsAdmin(), CanManageSettings: t.Can(models.PermProfileManage)}
+		v.Org = &views.OrgNav{Name: t.Name, Slug: t.Slug, Role: models.RoleLabel(t.Role), IsAdmin: t.IsAdmin(), CanManageSettings: t.Can(models.PermProfileManage),
+			CanReadDomains: t.Can(models.PermDomainsRead)}
 	}
 	return v
 }

@@ -175,6 +175,7 @@ func (h *Handlers) protectedRoutes(mux *http.ServeMux, requireUser func(http.Han
 	handle("GET "+paths.App, h.orgs.openApp)
 	handle("GET "+paths.Orgs, h.orgs.listOrgs)
 	handle("POST "+paths.Orgs, h.orgs.createOrg)
+	handle("POST "+paths.AcceptInvitation(paths.InvitationID), h.orgs.acceptInvitation)
 	handle("GET "+paths.Account, h.account.showAccount)
 
 	// JSON API (Bearer tokens).
@@ -251,6 +252,10 @@ func (h *Handlers) tenantRoutes() []tenantRoute {
 		{"GET " + paths.Settings(slug), models.PermProfileManage, st.showSettings},
 		{"POST " + paths.Settings(slug), models.PermProfileManage, st.updateSettings},
 		{"POST " + paths.DeleteOrg(slug), models.PermProfileDelete, st.deleteOrg},
+		{"GET " + paths.Domains(slug), models.PermDomainsRead, h.domains.showDomains},
+		{"POST " + paths.Domains(slug), models.PermDomainsManage, h.domains.addDomain},
+		{"GET " + paths.RemoveDomain(slug, paths.DomainID), models.PermDomainsManage, h.domains.confirmRemoveDomain},
+		{"POST " + paths.RemoveDomain(slug, paths.DomainID), models.PermDomainsManage, h.domains.removeDomain},
 		{"GET " + paths.Audit(slug), "", h.audit.listAudit},
 
 		// JSON API: the token's active organization.

@@ -21,9 +21,20 @@ type Member struct {
 	FirstName    string
 	LastName     string
 	ImageURL     string
-	Role         string
-	Permissions  StringArray
-	CreatedAt    time.Time
+	// SSOConnection is the enterprise connection the member signs in with,
+	// "" without SSO (User.SSOConnection).
+	SSOConnection string
+	Role          string
+	Permissions   StringArray
+	CreatedAt     time.Time
+}
+
+// SignInMethod says how the member signs in: "SSO (<connection>)" or "Password".
+func (m Member) SignInMethod() string {
+	if m.SSOConnection != "" {
+		return "SSO (" + m.SSOConnection + ")"
+	}
+	return "Password"
 }
 
 // DisplayName is the member's name as User.DisplayName gives it.
@@ -34,7 +45,7 @@ func (m Member) DisplayName() string {
 
 // memberColumns are a Member's columns, from memberships m joined with users u.
 const memberColumns = `m.id AS membership_id, m.user_id, u.email, u.first_name, u.last_name, u.image_url,
-       m.role, m.permissions, m.created_at
+       u.sso_connection, m.role, m.permissions, m.created_at
 FROM memberships m JOIN users u ON u.id = m.user_id`
 
 // MembersOf lists the tenant's members by name.

@@ -18,6 +18,11 @@ type User struct {
 	FirstName string
 	LastName  string
 	ImageURL  string
+	// SSOConnection is the display name of the enterprise connection the
+	// user signs in with ("Initech Okta"), "" without SSO; nil when the
+	// source does not say (clerk-sdk-go v2.4.2's User has no
+	// enterprise_accounts), which keeps the stored one.
+	SSOConnection *string `gorm:"default:''"`
 	// ClerkUpdatedAt is Clerk's updated_at of the version held; nil for a row
 	// made from a membership's public user data, so the real event still applies.
 	ClerkUpdatedAt *time.Time
@@ -78,10 +83,10 @@ func GetUser(ctx context.Context, db *gorm.DB, id string) (*User, error) {
 }
 
 // UpsertUser writes u as Clerk's version at (its updated_at), last writer
-// wins: a row holding a newer version is left alone, and a deleted user is
-// never brought back.
+// wins (a nil SSOConnection keeps the stored one): a row holding a newer
+// version is left alone, and a deleted user is never brought back.
 func UpsertUser(ctx context.Context, db *gorm.DB, u User, at time.Time) (UpsertResult, error) {
-	res, err := upsertResult(ctx, db, upsertUser(userValues), u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, at)
+	res, err := upsertResult(ctx, db, upsertUser(userValues), userArgs(u, at)...)
 	if err != nil {
 		return Unchanged, fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
@@ -92,7 +97,7 @@ func UpsertUser(ctx context.Context, db *gorm.DB, u User, at time.Time) (UpsertR
 // recording e and writing u are one statement (one round trip), and a
 // duplicate delivery (fresh false) writes nothing.
 func UpsertUserOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, u User, at time.Time) (fresh bool, res UpsertResult, err error) {
-	fresh, res, err = upsertOnce(ctx, db, e, upsertUser, userValues, u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, at)
+	fresh, res, err = upsertOnce(ctx, db, e, upsertUser, userValues, userArgs(u, at)...)
 	if err != nil {
 		return false, Unchanged, fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
@@ -100,20 +105,28 @@ func UpsertUserOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, u User, at
 }
 
 // userValues is the row UpsertUser writes.
-const userValues = "VALUES (?, ?, ?, ?, ?, ?::timestamptz)"
+const userValues = "VALUES (?, ?, ?, ?, ?, coalesce(?::text, ''), ?::timestamptz)"
+
+// userArgs are the arguments of upsertUser: the row's, then the SSO
+// connection twice more for the update (nil keeps the stored one).
+func userArgs(u User, at time.Time) []any {
+	return []any{u.ID, u.Email, u.FirstName, u.LastName, u.ImageURL, u.SSOConnection, at, u.SSOConnection, u.SSOConnection}
+}
 
 // upsertUser is UpsertUser's statement, its row coming from rows.
 func upsertUser(rows string) string {
 	return `
-INSERT INTO users AS t (id, email, first_name, last_name, image_url, clerk_updated_at)
+INSERT INTO users AS t (id, email, first_name, last_name, image_url, sso_connection, clerk_updated_at)
 ` + rows + `
 ON CONFLICT (id) DO UPDATE SET
     email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-    image_url = EXCLUDED.image_url, clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
+    image_url = EXCLUDED.image_url, sso_connection = coalesce(?::text, t.sso_connection),
+    clerk_updated_at = EXCLUDED.clerk_updated_at, updated_at = now()
 WHERE t.deleted_at IS NULL
   AND (t.clerk_updated_at IS NULL OR t.clerk_updated_at <= EXCLUDED.clerk_updated_at)
-  AND (t.clerk_updated_at IS NULL OR (t.email, t.first_name, t.last_name, t.image_url, t.clerk_updated_at)
-       IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.image_url, EXCLUDED.clerk_updated_at))
+  AND (t.clerk_updated_at IS NULL OR (t.email, t.first_name, t.last_name, t.image_url, t.sso_connection, t.clerk_updated_at)
+       IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.image_url,
+                         coalesce(?::text, t.sso_connection), EXCLUDED.clerk_updated_at))
 RETURNING (xmax = 0)`
 }
 

@@ -32,6 +32,8 @@ const (
 	PermMembershipsManage = "org:sys_memberships:manage"
 	PermProfileManage     = "org:sys_profile:manage"
 	PermProfileDelete     = "org:sys_profile:delete"
+	PermDomainsRead       = "org:sys_domains:read"
+	PermDomainsManage     = "org:sys_domains:manage"
 )
 
 // Can reports whether the tenant's user holds permission: admins hold every

@@ -80,6 +80,8 @@ type OrgNav struct {
 	IsAdmin bool
 	// CanManageSettings shows the Settings entry (org:sys_profile:manage).
 	CanManageSettings bool
+	// CanReadDomains shows the Domains entry (org:sys_domains:read).
+	CanReadDomains bool
 }
 
 // Flash is a one-time message shown after a redirect.
@@ -99,8 +101,10 @@ type Crumb struct {
 type navSection struct {
 	key, label string
 	url        func(slug string) string
-	// settings entries are shown to those who may manage the organization.
+	// settings entries are shown to those who may manage the organization,
+	// domains entries to those who may read its domains.
 	settings bool
+	domains  bool
 }
 
 // sections are the side navigation's entries, in order.
@@ -111,13 +115,14 @@ var sections = []navSection{
 	{key: "members", label: "Members", url: paths.Members},
 	{key: "audit", label: "Audit log", url: paths.Audit},
 	{key: "settings", label: "Settings", url: paths.Settings, settings: true},
+	{key: "domains", label: "Domains", url: paths.Domains, domains: true},
 }
 
 // navSections are the sections the page's user sees.
 func (p Page) navSections() []navSection {
 	out := make([]navSection, 0, len(sections))
 	for _, s := range sections {
-		if !s.settings || p.Org.CanManageSettings {
+		if (!s.settings || p.Org.CanManageSettings) && (!s.domains || p.Org.CanReadDomains) {
 			out = append(out, s)
 		}
 	}

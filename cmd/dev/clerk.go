@@ -42,7 +42,9 @@ func ensureClerk(ctx context.Context, lookup func(string) string, vars map[strin
 		ln.Close()
 		return nil, nil, fmt.Errorf("CLERKDEV_RETRY_SCHEDULE: %w", err)
 	}
+	seed := clerkdev.DevSeed()
 	emu, err := clerkdev.New(clerkdev.Config{
+		Seed:                   &seed,
 		WebhookURL:             "http://localhost:" + appPort + "/webhooks/clerk",
 		AllowedRedirectOrigins: allowed,
 		RetrySchedule:          schedule,
@@ -66,7 +68,11 @@ func ensureClerk(ctx context.Context, lookup func(string) string, vars map[strin
 		emu.DeliverSeed()
 		fmt.Fprintf(out, "  ➜  Local Clerk emulator at %s (no Clerk account needed)\n", emu.BaseURL())
 		fmt.Fprintln(out, "     Sign in with any of these accounts, password \"password\":")
-		for _, u := range clerkdev.DefaultSeed().Users {
+		for _, u := range emu.SeedAccounts() {
+			if u.Password == "" {
+				fmt.Fprintf(out, "       %s (SSO through the emulator's identity provider: no password)\n", u.Email)
+				continue
+			}
 			fmt.Fprintf(out, "       %s\n", u.Email)
 		}
 	}

@@ -57,6 +57,8 @@ type Options struct {
 	// nothing Clerk does (a webhook endpoint not yet configured, or lost
 	// deliveries).
 	NoWebhooks bool
+	// Seed is the emulator's seed; nil means clerkdev.DefaultSeed().
+	Seed *clerkdev.Seed
 }
 
 // testRetrySchedule is the emulator's retry schedule in tests unless
@@ -131,6 +133,7 @@ func (s *Stack) startEmulator(t testing.TB, opts Options) *stack.Emulator {
 			AllowedRedirectOrigins: extraOrigins,
 			RetrySchedule:          schedule,
 			SigningKey:             testKey(t),
+			Seed:                   opts.Seed,
 		},
 		Wrap: s.countFrontend,
 	})

@@ -175,6 +175,12 @@ type Server struct {
 	appInvitations map[string]*appInvitation
 	// jwtTemplates are the seed's JWT templates (jwt_templates.go), by name.
 	jwtTemplates map[string]*jwtTemplate
+	// domains are the organizations' domains (domains.go), suggestions the
+	// organization suggestions they made (suggestions.go), connections the
+	// enterprise connections (enterprise.go); all by id.
+	domains     map[string]*orgDomain
+	suggestions map[string]*suggestion
+	connections map[string]*connection
 }
 
 // New builds a Server from cfg, loads the seed and starts the webhook worker.
@@ -228,6 +234,9 @@ func New(cfg Config) (*Server, error) {
 		ticketKey:   []byte(randomString(32)),
 	}
 	s.appInvitations = map[string]*appInvitation{}
+	s.domains = map[string]*orgDomain{}
+	s.suggestions = map[string]*suggestion{}
+	s.connections = map[string]*connection{}
 	if err := s.initAllowedOrigins(); err != nil {
 		return nil, err
 	}

@@ -163,3 +163,25 @@ func errAuthHeaderInvalid() *apiError {
 func errUnprocessable(code, long string) *apiError {
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: code, Message: long, LongMessage: long}
 }
+
+func errDomainNotFound() *apiError {
+	return newAPIError(http.StatusNotFound, "resource_not_found", "not found", "Organization domain not found.")
+}
+
+// errDomainCommon refuses a public email provider's domain (gmail.com…), with the code
+// and message of Clerk's components (organization_domain_common).
+func errDomainCommon() *apiError {
+	return withParam(newAPIError(http.StatusBadRequest, "organization_domain_common", "common email domain",
+		"This is a common email provider domain. Please use a different domain."), "name")
+}
+
+// errDomainExists refuses a domain the organization has, or one another organization
+// has verified. The code is the emulator's choice (duplicate_record, as for
+// invitations): Clerk's is not documented.
+func errDomainExists(sameOrg bool) *apiError {
+	long := "This domain is already verified by another organization."
+	if sameOrg {
+		long = "This domain is already used by this organization."
+	}
+	return withParam(newAPIError(http.StatusBadRequest, "duplicate_record", "duplicate domain", long), "name")
+}

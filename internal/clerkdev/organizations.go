@@ -258,6 +258,7 @@ func (s *Server) deleteOrg(w http.ResponseWriter, r *http.Request) {
 			sess.ActiveOrgID = ""
 		}
 	}
+	s.deleteOrgDomainsLocked(o.ID)
 	delete(s.orgs, o.ID)
 	d := deletedJSON{Object: "organization", ID: o.ID, Slug: o.Slug, Deleted: true}
 	s.emitLocked("organization.deleted", o.ID, d, requestInfo(r))

@@ -19,6 +19,7 @@ type pageData struct {
 	FirstName   string
 	LastName    string
 	Error       string
+	ErrorCode   string // Clerk's error code behind Error, when there is one
 	Message     string
 	Accounts    []SeedUser
 	OtherLink   string
@@ -30,6 +31,9 @@ type pageData struct {
 	// its email address.
 	FullName string
 	BackURL  string
+	// Provider and ConnectionID are the identity-provider page's (enterprise.go).
+	Provider     string
+	ConnectionID string
 }
 
 func (s *Server) renderPage(w http.ResponseWriter, status int, d pageData) {
@@ -176,8 +180,15 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, redirect string)
 	s.mu.Lock()
 	c := s.clientForLocked(r, r.PostForm.Get("__clerk_db_jwt"))
 	d := pageData{Mode: "sign-in", RedirectURL: redirect, DevBrowser: c.DevBrowser, Identifier: identifier}
+	if conn := s.connectionForLocked(identifier); conn != nil {
+		s.mu.Unlock()
+		s.ssoSignIn(w, r, conn, c, d, password)
+		return
+	}
 	u := s.userByEmailLocked(identifier)
-	if u == nil || len(u.PasswordHash) == 0 || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
+	if password == "" {
+		d.Error = "Enter your password."
+	} else if u == nil || len(u.PasswordHash) == 0 || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
 		d.Error = "Incorrect email address or password."
 	} else {
 		s.startSessionLocked(r, u, c, redirect)
@@ -205,9 +216,15 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request, redirect string)
 	c := s.clientForLocked(r, f.Get("__clerk_db_jwt"))
 	d := pageData{Mode: "sign-up", RedirectURL: redirect, DevBrowser: c.DevBrowser,
 		Identifier: identifier, FirstName: first, LastName: last}
+	conn := s.connectionForLocked(identifier)
 	switch {
 	case identifier == "":
 		d.Error = "Enter your email address."
+	case conn != nil:
+		s.mu.Unlock()
+		setClientCookie(w, c)
+		s.ssoRedirect(w, r, conn, identifier, redirect, c.DevBrowser)
+		return
 	case password == "":
 		d.Error = "Enter a password."
 	default:
@@ -314,4 +331,18 @@ func initials(name, fallback string) string {
 		out = []rune(strings.ToUpper(fallback[:1]))
 	}
 	return string(out)
+}
+
+// ssoSignIn answers a sign-in of an address whose domain has an enterprise connection:
+// to the identity provider without a password, else Clerk's refusal of the strategy.
+func (s *Server) ssoSignIn(w http.ResponseWriter, r *http.Request, conn *connection, c *client, d pageData, password string) {
+	setClientCookie(w, c)
+	if password == "" {
+		s.ssoRedirect(w, r, conn, d.Identifier, d.RedirectURL, d.DevBrowser)
+		return
+	}
+	e := errStrategyForUser()
+	d.Error = e.LongMessage + ". " + conn.Name + " signs in " + conn.Domain + " addresses: leave the password empty to continue with it."
+	d.ErrorCode = e.Code
+	s.renderPortal(w, http.StatusUnprocessableEntity, d)
 }

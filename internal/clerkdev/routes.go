@@ -37,6 +37,10 @@ func (s *Server) routes() http.Handler {
 	s.bapi(mux, "POST /v1/organizations/{id}/invitations", s.createInvitation)
 	s.bapi(mux, "GET /v1/organizations/{id}/invitations/{inv}", s.getInvitation)
 	s.bapi(mux, "POST /v1/organizations/{id}/invitations/{inv}/revoke", s.revokeInvitation)
+	s.bapi(mux, "GET /v1/organizations/{id}/domains", s.listDomains)
+	s.bapi(mux, "POST /v1/organizations/{id}/domains", s.createDomain)
+	s.bapi(mux, "PATCH /v1/organizations/{id}/domains/{domain_id}", s.updateDomain)
+	s.bapi(mux, "DELETE /v1/organizations/{id}/domains/{domain_id}", s.deleteDomain)
 	s.bapi(mux, "GET /v1/organization_invitations", s.listInstanceInvitations)
 	s.bapi(mux, "GET /v1/invitations", s.listAppInvitations)
 	s.bapi(mux, "POST /v1/invitations", s.createAppInvitation)
@@ -71,6 +75,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+accountPath, s.showAccount)
 	mux.HandleFunc("POST "+accountPath, s.accountPost(s.renameLocked, s.renamed))
 	mux.HandleFunc("POST "+accountPath+"/sign-out-all", s.accountPost(s.revokeAllLocked, s.signedOutEverywhere))
+	mux.HandleFunc("GET /__clerkdev/sso/{connection}", s.showSSO)
+	mux.HandleFunc("POST /__clerkdev/sso/{connection}", s.signInSSO)
 	mux.HandleFunc("GET /{$}", s.index)
 
 	// Emulator extras (public, not counted).

@@ -2,6 +2,7 @@ package clerkdev
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -53,6 +54,19 @@ type Seed struct {
 	Organizations []SeedOrganization `json:"organizations"`
 	Memberships   []SeedMembership   `json:"memberships"`
 	JWTTemplates  []SeedJWTTemplate  `json:"jwt_templates,omitempty"`
+	// Domains are organization domains (domains.go); EnterpriseConnections are
+	// enterprise SSO connections (enterprise.go).
+	Domains               []SeedDomain     `json:"domains,omitempty"`
+	EnterpriseConnections []SeedConnection `json:"enterprise_connections,omitempty"`
+}
+
+// SeedDomain is a domain of the organization with Slug. EnrollmentMode defaults to
+// manual_invitation and Verified to true, as for the Backend API's POST.
+type SeedDomain struct {
+	Slug           string `json:"slug"`
+	Name           string `json:"name"`
+	EnrollmentMode string `json:"enrollment_mode,omitempty"`
+	Verified       *bool  `json:"verified,omitempty"`
 }
 
 // SeedPermission is a custom permission of the seed; Key is "org:<feature>:<action>".
@@ -125,6 +139,19 @@ func DefaultSeed() Seed {
 	}
 }
 
+// DevSeed is DefaultSeed plus an enterprise customer, as `make run` seeds it: Initech
+// (slug initech), whose admin bill@initech.test (Bill Lumbergh) signs in with the
+// SAML connection "Initech Okta" for initech.test (no password: see enterprise.go).
+// Its domain is not added: docs/enterprise.md walks through adding it.
+func DevSeed() Seed {
+	s := DefaultSeed()
+	s.Users = append(s.Users, SeedUser{Email: "bill@initech.test", FirstName: "Bill", LastName: "Lumbergh"})
+	s.Organizations = append(s.Organizations, SeedOrganization{Name: "Initech", Slug: "initech"})
+	s.Memberships = append(s.Memberships, SeedMembership{Email: "bill@initech.test", Slug: "initech", Role: RoleAdmin})
+	s.EnterpriseConnections = []SeedConnection{{Name: "Initech Okta", Domain: "initech.test", Provider: "saml_okta"}}
+	return s
+}
+
 // LoadSeed reads a seed JSON file (see Seed). Unknown fields are an error.
 func LoadSeed(path string) (Seed, error) {
 	b, err := os.ReadFile(path)
@@ -140,11 +167,16 @@ func LoadSeed(path string) (Seed, error) {
 	return s, nil
 }
 
-// SeedAccounts returns the seed users' emails and passwords, for printing.
+// SeedAccounts returns the seed users' emails and passwords, for printing; a user at a
+// domain with an enterprise connection has no password ("").
 func (s *Server) SeedAccounts() []SeedUser {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	out := make([]SeedUser, 0, len(s.seed.Users))
 	for _, u := range s.seed.Users {
-		if u.Password == "" {
+		if s.connectionForLocked(u.Email) != nil {
+			u.Password = ""
+		} else if u.Password == "" {
 			u.Password = SeedPassword
 		}
 		out = append(out, u)
@@ -158,6 +190,9 @@ func (s *Server) loadSeed(seed Seed) error {
 	defer s.mu.Unlock()
 	s.seed = seed
 	if err := s.loadSeedRolesLocked(seed); err != nil {
+		return err
+	}
+	if err := s.loadConnectionsLocked(seed.EnterpriseConnections); err != nil {
 		return err
 	}
 	hashes := map[string][]byte{}
@@ -194,6 +229,9 @@ func (s *Server) loadSeed(seed Seed) error {
 		u.CreatedAt = s.stampLocked()
 		u.UpdatedAt = u.CreatedAt
 		u.PasswordSetAt = ptrTo(u.CreatedAt)
+		if s.connectionForLocked(email) != nil { // signs in with SSO only
+			u.PasswordHash, u.PasswordSetAt = nil, nil
+		}
 		s.users[id] = u
 		byEmail[strings.ToLower(email)] = u
 	}
@@ -233,7 +271,32 @@ func (s *Server) loadSeed(seed Seed) error {
 			o.CreatedBy = u.ID
 		}
 	}
+	if err := s.loadSeedDomainsLocked(seed.Domains, bySlug); err != nil {
+		return err
+	}
 	return s.loadJWTTemplatesLocked(seed.JWTTemplates)
+}
+
+// loadSeedDomainsLocked creates the seed's domains, without webhooks or enrollment: the
+// seed's memberships say who is in which organization.
+func (s *Server) loadSeedDomainsLocked(domains []SeedDomain, bySlug map[string]*org) error {
+	for _, sd := range domains {
+		o := bySlug[sd.Slug]
+		mode := cmp.Or(sd.EnrollmentMode, enrollManual)
+		name := strings.ToLower(strings.TrimSpace(sd.Name))
+		if o == nil || !validDomain.MatchString(name) || !validEnrollmentMode(mode) {
+			return fmt.Errorf("clerkdev: seed domain %q of %q: unknown organization, invalid name or enrollment mode", sd.Name, sd.Slug)
+		}
+		d := &orgDomain{ID: seedID("orgdmn", name), OrgID: o.ID, Name: name, EnrollmentMode: mode,
+			Verified: sd.Verified == nil || *sd.Verified}
+		if s.domains[d.ID] != nil {
+			return fmt.Errorf("clerkdev: seed domain %q: duplicate", sd.Name)
+		}
+		d.CreatedAt = s.stampLocked()
+		d.UpdatedAt = d.CreatedAt
+		s.domains[d.ID] = d
+	}
+	return nil
 }
 
 // loadSeedRolesLocked creates the instance's permissions and default roles, then the
@@ -261,8 +324,9 @@ func (s *Server) loadSeedRolesLocked(seed Seed) error {
 
 // DeliverSeed queues permission.created for the custom permissions, role.created for the
 // custom roles (the default roles exist on every instance), then user.created,
-// organization.created and organizationMembership.created for the seed objects that still
-// exist, so an app started next to the emulator learns them through its webhook endpoint.
+// organization.created, organizationMembership.created and organizationDomain.created
+// for the seed objects that still exist, so an app started next to the emulator learns
+// them through its webhook endpoint.
 func (s *Server) DeliverSeed() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -299,5 +363,8 @@ func (s *Server) DeliverSeed() {
 		if m := s.membershipLocked(o.ID, u.ID); m != nil {
 			s.emitLocked("organizationMembership.created", m.ID, s.membershipJSONLocked(m), none)
 		}
+	}
+	for _, d := range sortedByCreation(s.domains, func(d *orgDomain) int64 { return d.CreatedAt }) {
+		s.emitLocked("organizationDomain.created", d.ID, s.domainJSONLocked(d), none)
 	}
 }

@@ -28,8 +28,10 @@ type user struct {
 	UnsafeMetadata  json.RawMessage
 	LastSignInAt    *int64
 	LastActiveAt    *int64
-	CreatedAt       int64
-	UpdatedAt       int64
+	// EnterpriseAccounts are the user's SSO links (enterprise.go).
+	EnterpriseAccounts []enterpriseAccount
+	CreatedAt          int64
+	UpdatedAt          int64
 }
 
 // hasEmail reports whether address is one of u's email addresses.

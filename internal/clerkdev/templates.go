@@ -20,7 +20,7 @@ const pageHTML = `<!doctype html>
 <main class="card{{if eq .Mode "outbox"}} wide{{end}}" data-testid="clerkdev-{{.Mode}}">
 <p class="badge">Development · local Clerk emulator</p>
 <h1>{{.Title}}</h1>
-{{if .Error}}<p class="error" role="alert" data-testid="error">{{.Error}}</p>{{end}}
+{{if .Error}}<p class="error" role="alert" data-testid="error"{{if .ErrorCode}} data-code="{{.ErrorCode}}"{{end}}>{{.Error}}</p>{{end}}
 {{if .Message}}<p class="message" role="status" data-testid="message">{{.Message}}</p>{{end}}
 {{if .Invitation}}<p class="message" data-testid="invitation">You are invited to join <strong>{{.Invitation}}</strong>.</p>{{end}}
 {{if eq .Mode "sign-in"}}
@@ -31,13 +31,14 @@ const pageHTML = `<!doctype html>
   <label for="identifier">Email address</label>
   <input id="identifier" name="identifier" type="email" autocomplete="username" required value="{{.Identifier}}"{{if .Ticket}} readonly{{end}}>
   {{if not .Ticket}}<label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required>{{end}}
+  <input id="password" name="password" type="password" autocomplete="current-password" aria-describedby="password-hint">
+  <p class="meta" id="password-hint">Leave it empty if your organization signs in with SSO.</p>{{end}}
   <button type="submit" data-testid="submit">Continue</button>
 </form>
 {{if not .Ticket}}<p>No account? <a href="{{.OtherLink}}">Sign up</a></p>
 {{if .Accounts}}<section aria-labelledby="accounts-h" class="accounts">
   <h2 id="accounts-h">Development accounts</h2>
-  <ul>{{range .Accounts}}<li><code>{{.Email}}</code> / <code>{{.Password}}</code></li>{{end}}</ul>
+  <ul>{{range .Accounts}}<li><code>{{.Email}}</code> {{if .Password}}/ <code>{{.Password}}</code>{{else}}(SSO, no password){{end}}</li>{{end}}</ul>
 </section>{{end}}{{end}}
 {{else if eq .Mode "sign-up"}}
 <form method="post" action="/sign-up" data-testid="sign-up-form">
@@ -48,10 +49,21 @@ const pageHTML = `<!doctype html>
   <label for="identifier">Email address</label>
   <input id="identifier" name="identifier" type="email" autocomplete="email" required value="{{.Identifier}}"{{if .Ticket}} readonly{{end}}>
   <label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
+  <input id="password" name="password" type="password" autocomplete="new-password" minlength="8" aria-describedby="password-hint">
+  <p class="meta" id="password-hint">Not needed if your organization signs in with SSO.</p>
   <button type="submit" data-testid="submit">Continue</button>
 </form>
 {{if not .Ticket}}<p>Have an account? <a href="{{.OtherLink}}">Sign in</a></p>{{end}}
+{{else if eq .Mode "sso"}}
+<p class="meta" data-testid="sso-provider">Identity provider <strong>{{.Provider}}</strong> (emulated: it stands in for your company's Okta or Entra ID sign-in and trusts what you type).</p>
+<form method="post" action="/__clerkdev/sso/{{.ConnectionID}}" data-testid="sso-form">
+  <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
+  <input type="hidden" name="__clerk_db_jwt" value="{{.DevBrowser}}">
+  <label for="email">Email address</label>
+  <input id="email" name="email" type="email" readonly value="{{.Identifier}}">
+  {{template "names" .}}
+  <button type="submit" data-testid="sso-submit">Sign in</button>
+</form>
 {{else if eq .Mode "sign-out"}}
 <form method="post" action="/sign-out" data-testid="sign-out-form">
   <input type="hidden" name="redirect_url" value="{{.RedirectURL}}">
@@ -86,7 +98,7 @@ const pageHTML = `<!doctype html>
 </ul>
 {{if .Accounts}}<section aria-labelledby="accounts-h" class="accounts">
   <h2 id="accounts-h">Development accounts</h2>
-  <ul>{{range .Accounts}}<li><code>{{.Email}}</code> / <code>{{.Password}}</code></li>{{end}}</ul>
+  <ul>{{range .Accounts}}<li><code>{{.Email}}</code> {{if .Password}}/ <code>{{.Password}}</code>{{else}}(SSO, no password){{end}}</li>{{end}}</ul>
 </section>{{end}}
 {{else if eq .Mode "outbox"}}
 <p>Every email this instance would have sent, most recent first. None leaves this machine.</p>

@@ -22,7 +22,7 @@ type emailJSON struct {
 	Reserved     bool             `json:"reserved"`
 	Verification verificationJSON `json:"verification"`
 	LinkedTo     []any            `json:"linked_to"`
-	// MatchesSSOConnection is whether the domain has an enterprise connection (never here).
+	// MatchesSSOConnection is whether the domain has an enterprise connection.
 	MatchesSSOConnection bool  `json:"matches_sso_connection"`
 	CreatedAt            int64 `json:"created_at"`
 	UpdatedAt            int64 `json:"updated_at"`
@@ -90,6 +90,7 @@ func (s *Server) userJSONLocked(u *user) userJSON {
 			ID: e.ID, Object: "email_address", EmailAddress: e.Address,
 			Verification: verificationJSON{Status: "verified", Strategy: "admin"},
 			LinkedTo:     []any{}, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+			MatchesSSOConnection: s.connectionForLocked(e.Address) != nil,
 		})
 	}
 	var primary *string
@@ -109,7 +110,7 @@ func (s *Server) userJSONLocked(u *user) userJSON {
 		PhoneNumbers:    []any{}, Web3Wallets: []any{}, Passkeys: []any{},
 		PasswordEnabled:       len(u.PasswordHash) > 0,
 		PasswordLastUpdatedAt: u.PasswordSetAt,
-		ExternalAccounts:      []any{}, SAMLAccounts: []any{}, EnterpriseAccounts: []any{},
+		ExternalAccounts:      []any{}, SAMLAccounts: []any{}, EnterpriseAccounts: s.enterpriseAccountsJSONLocked(u),
 		LastSignInAt: u.LastSignInAt,
 		UpdatedAt:    u.UpdatedAt, CreatedAt: u.CreatedAt,
 		DeleteSelfEnabled: true, CreateOrganizationEnabled: true,

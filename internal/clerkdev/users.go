@@ -30,10 +30,15 @@ type userInput struct {
 	PublicMeta     json.RawMessage `json:"public_metadata"`
 	PrivateMeta    json.RawMessage `json:"private_metadata"`
 	UnsafeMeta     json.RawMessage `json:"unsafe_metadata"`
+	// enterprise, set by an SSO sign-up (enterprise.go), becomes the user's
+	// enterprise account for its first address.
+	enterprise *enterpriseAccount
 }
 
 // createUserLocked validates in and creates the user, and emits user.created. Pending
-// invitations to its email addresses stay pending: only their tickets accept them.
+// invitations to its email addresses stay pending: only their tickets accept them. A
+// verified domain of one of its addresses then invites it or suggests its organization
+// (domains.go).
 func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) {
 	if len(in.EmailAddresses) == 0 {
 		return nil, errDataMissing("email_address")
@@ -73,8 +78,13 @@ func (s *Server) createUserLocked(in userInput, src reqInfo) (*user, *apiError) 
 	if u.PasswordHash != nil {
 		u.PasswordSetAt = ptrTo(u.CreatedAt)
 	}
+	if in.enterprise != nil {
+		s.newEnterpriseAccountLocked(in.enterprise, u, u.primaryEmail())
+		u.EnterpriseAccounts = []enterpriseAccount{*in.enterprise}
+	}
 	s.users[u.ID] = u
 	s.emitLocked("user.created", u.ID, s.userJSONLocked(u), src)
+	s.enrollNewUserLocked(u, src)
 	return u, nil
 }
 
@@ -267,6 +277,11 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	for id, m := range s.memberships {
 		if m.UserID == u.ID {
 			delete(s.memberships, id)
+		}
+	}
+	for id, sg := range s.suggestions {
+		if sg.UserID == u.ID {
+			delete(s.suggestions, id)
 		}
 	}
 	delete(s.users, u.ID)

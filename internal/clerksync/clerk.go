@@ -8,9 +8,11 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationdomain"
 	"github.com/clerk/clerk-sdk-go/v2/organizationinvitation"
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	"github.com/clerk/clerk-sdk-go/v2/session"
+	"github.com/clerk/clerk-sdk-go/v2/user"
 
 	"example.com/saas/models"
 )
@@ -26,6 +28,8 @@ type Clerk struct {
 	organizations *organization.Client
 	memberships   *organizationmembership.Client
 	invitations   *organizationinvitation.Client
+	domains       *organizationdomain.Client
+	users         *user.Client
 }
 
 // Backend is clerk-sdk-go's configuration for the instance with secretKey
@@ -53,6 +57,8 @@ func New(backend *clerk.ClientConfig, store *Store, log *slog.Logger) *Clerk {
 		organizations: organization.NewClient(backend),
 		memberships:   organizationmembership.NewClient(backend),
 		invitations:   organizationinvitation.NewClient(backend),
+		domains:       organizationdomain.NewClient(backend),
+		users:         user.NewClient(backend),
 	}
 }
 

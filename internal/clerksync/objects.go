@@ -76,16 +76,45 @@ type userData struct {
 	LastName              *string               `json:"last_name"`
 	ImageURL              *string               `json:"image_url"`
 	ProfileImageURL       *string               `json:"profile_image_url"`
+	// EnterpriseAccounts is nil when the source has no such key (clerk-sdk-go
+	// v2.4.2's User, in a reconcile), which keeps the stored connection.
+	EnterpriseAccounts *[]enterpriseAccount `json:"enterprise_accounts"`
+}
+
+// enterpriseAccount is what the app reads of a user's SSO link: whether it is
+// active and its connection's display name.
+type enterpriseAccount struct {
+	Active               bool `json:"active"`
+	EnterpriseConnection *struct {
+		Name string `json:"name"`
+	} `json:"enterprise_connection"`
 }
 
 func (d userData) model() models.User {
 	return models.User{
-		ID:        d.ID,
-		Email:     models.PrimaryEmail(str(d.PrimaryEmailAddressID), d.EmailAddresses),
-		FirstName: str(d.FirstName),
-		LastName:  str(d.LastName),
-		ImageURL:  firstNonEmpty(str(d.ImageURL), str(d.ProfileImageURL)),
+		ID:            d.ID,
+		Email:         models.PrimaryEmail(str(d.PrimaryEmailAddressID), d.EmailAddresses),
+		FirstName:     str(d.FirstName),
+		LastName:      str(d.LastName),
+		ImageURL:      firstNonEmpty(str(d.ImageURL), str(d.ProfileImageURL)),
+		SSOConnection: d.ssoConnection(),
 	}
+}
+
+// ssoConnection is the name of the first active enterprise account's
+// connection, "" without one, nil when the data does not list them.
+func (d userData) ssoConnection() *string {
+	if d.EnterpriseAccounts == nil {
+		return nil
+	}
+	name := ""
+	for _, a := range *d.EnterpriseAccounts {
+		if a.Active && a.EnterpriseConnection != nil && a.EnterpriseConnection.Name != "" {
+			name = a.EnterpriseConnection.Name
+			break
+		}
+	}
+	return &name
 }
 
 type orgData struct {

@@ -66,3 +66,26 @@ func decodeData[D object](t *testing.T, data string) D {
 	}
 	return d
 }
+
+// A user's sign-in method: the active enterprise account's connection name,
+// "" for a user without one, and unknown (nil: keep the stored one) when the
+// data has no enterprise_accounts at all.
+func TestUserSSOConnection(t *testing.T) {
+	cases := []struct {
+		name, data string
+		want       *string
+	}{
+		{"sso", `{"id": "user_1", "enterprise_accounts": [{"active": false, "enterprise_connection": {"name": "Old"}},
+			{"active": true, "enterprise_connection": {"name": "Initech Okta"}}]}`, clerk.String("Initech Okta")},
+		{"none", `{"id": "user_1", "enterprise_accounts": []}`, clerk.String("")},
+		{"unknown", `{"id": "user_1"}`, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := decodeData[userData](t, c.data).model().SSOConnection
+			if (got == nil) != (c.want == nil) || (got != nil && *got != *c.want) {
+				t.Errorf("SSOConnection = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -20,6 +20,7 @@ const (
 	TaskID       = "{taskID}"
 	UserID       = "{userID}"
 	InvitationID = "{invitationID}"
+	DomainID     = "{domainID}"
 )
 
 // Public and signed-in pages outside an organization.
@@ -39,6 +40,12 @@ const (
 
 // CreateOrg is the create-organization form on the organizations page.
 const CreateOrg = Orgs + "#create-org"
+
+// AcceptInvitation joins the organization of the signed-in user's pending
+// invitation invitationID (POST), from the organization chooser.
+func AcceptInvitation(invitationID string) string {
+	return Orgs + "/invitations/" + segment(invitationID) + "/accept"
+}
 
 // Org is an organization's dashboard.
 func Org(slug string) string { return Orgs + "/" + segment(slug) }
@@ -118,6 +125,12 @@ func LeaveOrg(slug string) string { return Members(slug) + "/leave" }
 
 // Settings is an organization's settings page (GET) and its update (POST).
 func Settings(slug string) string { return Org(slug) + "/settings" }
+
+// Domains is an organization's verified domains (GET) and adds one (POST).
+func Domains(slug string) string { return Settings(slug) + "/domains" }
+
+// RemoveDomain asks (GET) and removes (POST) the domain domainID.
+func RemoveDomain(slug, domainID string) string { return Domains(slug) + "/" + domainID + "/remove" }
 
 // DeleteOrg deletes the organization (POST).
 func DeleteOrg(slug string) string { return Settings(slug) + "/delete" }
