@@ -31,7 +31,8 @@ const (
 )
 
 // Webhooks verifies Clerk's webhook deliveries (Svix signatures) and applies
-// them to the synced tables, once each, in one transaction per event.
+// them to the synced tables, once each, each event atomically with its
+// delivery's record (one statement, or one transaction).
 type Webhooks struct {
 	store   *Store
 	wh      *svix.Webhook
