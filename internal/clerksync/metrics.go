@@ -1,6 +1,7 @@
 package clerksync
 
 import (
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,9 @@ func (m *WebhookMetrics) count(typ, outcome string) {
 	} else if len(typ) > 64 {
 		typ = typ[:64] // the label comes from a signed body, but stay bounded
 	}
+	// A label must be UTF-8: the cut above may split a character, and the
+	// body's JSON may carry invalid bytes.
+	typ = strings.ToValidUTF8(typ, "")
 	m.events.WithLabelValues(typ, outcome).Inc()
 }
 

@@ -178,15 +178,18 @@ func Close(db *gorm.DB) error {
 var hideRecordedParams sync.Once
 
 func newLogger(log *slog.Logger) logger.Interface {
-	if log == nil {
-		return logger.Discard
-	}
 	// gorm's Scan records its SQL through logger.Recorder, whose params
 	// filter is a package variable of its own: without this, raw queries
-	// (db.Raw(…).Scan) would be logged with their values inlined.
+	// (db.Raw(…).Scan) would be logged with their values inlined. Set for
+	// every handle, logged or not, before it is used: a handle opened
+	// without a logger, reading the variable while a later one set it,
+	// was a data race (two handles in one process, as in tests).
 	hideRecordedParams.Do(func() {
 		logger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }
 	})
+	if log == nil {
+		return logger.Discard
+	}
 	// Only slow queries and errors other than "not found"; SQL values are never logged.
 	const slow = 200 * time.Millisecond
 	return quietLogger{Interface: logger.NewSlogLogger(log, logger.Config{
