@@ -31,7 +31,7 @@ import (
 )
 
 // syncTables are every table a delivery may write.
-var syncTables = []string{"users", "organizations", "memberships", "webhook_events", "revoked_sessions", "deleted_memberships"}
+var syncTables = []string{"users", "organizations", "memberships", "webhook_events", "revoked_sessions", "deleted_memberships", "organization_domains"}
 
 // hook posts signed deliveries to a real WebhookHandler on a fresh database.
 type hook struct {

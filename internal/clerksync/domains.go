@@ -9,12 +9,16 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organizationdomain"
+	"gorm.io/gorm"
 
 	"example.com/saas/models"
 )
 
-// Domain is one of the organization's verified domains, from Clerk (domains
-// are not synced locally: only its settings page reads them).
+// Domain is one of the organization's verified domains, from Clerk. Its
+// settings page reads them from Clerk (with the pending counts only Clerk
+// has); the synced organization_domains table, kept by the
+// organizationDomain.* webhooks and written at once by AddDomain and
+// RemoveDomain, serves the organization chooser's suggestions.
 type Domain struct {
 	ID             string
 	Name           string
@@ -82,7 +86,11 @@ func (c *Clerk) AddDomain(ctx context.Context, name, mode string) (Domain, error
 	if affiliated {
 		summary += ", verified by " + admin.Email
 	}
-	if err := c.store.audited(ctx, c.store.db, Audit{"domain.added", "domain", d.ID, summary}); err != nil {
+	sync := func(tx *gorm.DB) error {
+		_, err := SyncDomain(ctx, tx, d)
+		return err
+	}
+	if err := c.store.syncAndAudit(ctx, sync, Audit{"domain.added", "domain", d.ID, summary}); err != nil {
 		return Domain{}, err
 	}
 	return domain(d), nil
@@ -106,7 +114,11 @@ func (c *Clerk) RemoveDomain(ctx context.Context, id string) error {
 	if _, err := c.domains.Delete(ctx, &organizationdomain.DeleteParams{OrganizationID: t.OrgID, DomainID: id}); err != nil {
 		return classify("remove domain "+id, err)
 	}
-	return c.store.audited(ctx, c.store.db, Audit{"domain.removed", "domain", id, "Removed the domain " + name})
+	sync := func(tx *gorm.DB) error {
+		_, err := models.DeleteDomain(ctx, tx, id, time.Now().UTC())
+		return err
+	}
+	return c.store.syncAndAudit(ctx, sync, Audit{"domain.removed", "domain", id, "Removed the domain " + name})
 }
 
 // domainRefusal names Clerk's refusal of a domain in use.

@@ -58,6 +58,10 @@ func effectOf(ev event) (*effect, error) {
 		return decode(ev, storeMembership)
 	case ev.Type == "organizationMembership.deleted":
 		return decode(ev, deleteMembership)
+	case ev.Type == "organizationDomain.created", ev.Type == "organizationDomain.updated":
+		return decode(ev, storeDomain)
+	case ev.Type == "organizationDomain.deleted":
+		return decode(ev, deleteDomain)
 	default:
 		return nil, nil
 	}
@@ -145,6 +149,14 @@ func deleteMembership(ctx context.Context, tx *gorm.DB, d membershipRef, _ time.
 	return models.Unchanged, err
 }
 
+func storeDomain(ctx context.Context, tx *gorm.DB, d domainData, at time.Time) (models.UpsertResult, error) {
+	return models.UpsertDomain(ctx, tx, d.model(), at)
+}
+
+func deleteDomain(ctx context.Context, tx *gorm.DB, d identity, at time.Time) (models.UpsertResult, error) {
+	return models.DeleteDomain(ctx, tx, d.ID, at)
+}
+
 // revokeSession records the session as ended with the event's status
 // (ended, removed, revoked) when its data names none.
 func revokeSession(status string) store[sessionData] {
@@ -170,6 +182,12 @@ func SyncOrganization(ctx context.Context, tx *gorm.DB, o *clerk.Organization) (
 // membership removed here stays removed. Run it in a transaction.
 func SyncMembership(ctx context.Context, tx *gorm.DB, m *clerk.OrganizationMembership) (models.UpsertResult, error) {
 	return syncSDK(ctx, tx, m, storeMembership)
+}
+
+// SyncDomain writes a Backend API organization domain as an
+// organizationDomain.updated event carrying it would be written.
+func SyncDomain(ctx context.Context, tx *gorm.DB, d *clerk.OrganizationDomain) (models.UpsertResult, error) {
+	return syncSDK(ctx, tx, d, storeDomain)
 }
 
 func syncSDK[D object](ctx context.Context, tx *gorm.DB, v any, s store[D]) (models.UpsertResult, error) {

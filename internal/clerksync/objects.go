@@ -180,6 +180,30 @@ type membershipRef struct {
 	} `json:"public_user_data"`
 }
 
+// domainData is Clerk's organization_domain: verified when its
+// verification's status says so.
+type domainData struct {
+	identity
+	OrganizationID string `json:"organization_id"`
+	Name           string `json:"name"`
+	EnrollmentMode string `json:"enrollment_mode"`
+	Verification   *struct {
+		Status string `json:"status"`
+	} `json:"verification"`
+}
+
+func (d domainData) check() error {
+	if d.OrganizationID == "" || d.Name == "" {
+		return errors.New("organization domain data lacks organization_id or name")
+	}
+	return nil
+}
+
+func (d domainData) model() models.Domain {
+	return models.Domain{ID: d.ID, OrganizationID: d.OrganizationID, Name: d.Name, EnrollmentMode: d.EnrollmentMode,
+		Verified: d.Verification != nil && d.Verification.Status == "verified"}
+}
+
 type sessionData struct {
 	identity
 	UserID string `json:"user_id"`
