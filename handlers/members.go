@@ -10,8 +10,6 @@ import (
 	"regexp"
 	"strings"
 
-	"gorm.io/gorm"
-
 	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/paths"
 	"example.com/saas/models"
@@ -22,7 +20,8 @@ import (
 // them, invitations, role changes and removals (made in Clerk, then here).
 type memberHandlers struct {
 	*pages
-	db      *gorm.DB
+	// tenantDB: requests to join are the tenant's rows.
+	tenantDB
 	clerk   *clerksync.Clerk
 	baseURL *url.URL
 }
@@ -66,6 +65,10 @@ func (h *memberHandlers) renderMembers(w http.ResponseWriter, r *http.Request, s
 	}
 	if v.CanManage {
 		v.Invitations, v.InvitationsError = h.pendingInvitations(r)
+		if v.Requests, err = h.pendingRequests(r); err != nil {
+			h.renderError(w, r, err)
+			return
+		}
 	}
 	h.render(w, r, status, views.Members(h.orgPage(w, r, "Members", "members"), v))
 }

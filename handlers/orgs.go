@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strings"
 
-	"gorm.io/gorm"
-
 	"example.com/saas/internal/clerksync"
 	"example.com/saas/internal/live"
 	"example.com/saas/internal/paths"
@@ -20,7 +18,8 @@ import (
 // where the app opens.
 type orgHandlers struct {
 	*pages
-	db        *gorm.DB
+	// tenantDB: a request to join is written as the organization asked.
+	tenantDB
 	clerk     *clerksync.Clerk
 	directory *live.Directory
 }
@@ -82,6 +81,10 @@ func (h *orgHandlers) renderOrgs(w http.ResponseWriter, r *http.Request, status 
 	}
 	for _, i := range invitations {
 		v.Invitations = append(v.Invitations, views.InvitationOffer{ID: i.ID, OrgName: i.OrgName, Role: models.RoleLabel(i.Role), Email: i.Email})
+	}
+	// Suggestions are extras too: without them the page still lists the rest.
+	if v.Suggestions, err = h.suggestionOffers(r.Context(), id.UserID); err != nil {
+		h.log.WarnContext(r.Context(), "list the user's suggestions", slog.Any("error", err))
 	}
 	h.render(w, r, status, views.Orgs(p, v))
 }

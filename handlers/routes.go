@@ -176,6 +176,7 @@ func (h *Handlers) protectedRoutes(mux *http.ServeMux, requireUser func(http.Han
 	handle("GET "+paths.Orgs, h.orgs.listOrgs)
 	handle("POST "+paths.Orgs, h.orgs.createOrg)
 	handle("POST "+paths.AcceptInvitation(paths.InvitationID), h.orgs.acceptInvitation)
+	handle("POST "+paths.RequestToJoin(paths.OrgID), h.orgs.requestToJoin)
 	handle("GET "+paths.Account, h.account.showAccount)
 
 	// JSON API (Bearer tokens).
@@ -243,6 +244,8 @@ func (h *Handlers) tenantRoutes() []tenantRoute {
 		{"POST " + paths.Invitations(slug), models.PermMembershipsManage, m.createInvitation},
 		{"GET " + paths.RevokeInvitation(slug, paths.InvitationID), models.PermMembershipsManage, m.confirmRevokeInvitation},
 		{"POST " + paths.RevokeInvitation(slug, paths.InvitationID), models.PermMembershipsManage, m.revokeInvitation},
+		{"POST " + paths.AcceptRequest(slug, paths.RequestID), models.PermMembershipsManage, m.acceptRequest},
+		{"POST " + paths.RejectRequest(slug, paths.RequestID), models.PermMembershipsManage, m.rejectRequest},
 		{"POST " + paths.MemberRole(slug, paths.UserID), models.PermMembershipsManage, m.updateMemberRole},
 		{"GET " + paths.RemoveMember(slug, paths.UserID), models.PermMembershipsManage, m.confirmRemoveMember},
 		{"POST " + paths.RemoveMember(slug, paths.UserID), models.PermMembershipsManage, m.removeMember},

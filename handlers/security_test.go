@@ -26,7 +26,8 @@ func fillAny(pattern, slug, id string) (method, path string) {
 // protectedRoutes is every route that needs a user: the tenant table plus
 // the routes before choosing an organization.
 func protectedRoutes() []string {
-	out := []string{"GET /app", "GET /orgs", "POST /orgs", "GET /account", "GET /api/v1/me"}
+	out := []string{"GET /app", "GET /orgs", "POST /orgs", "POST /orgs/invitations/{invitationID}/accept",
+		"POST /orgs/suggestions/{orgID}/request", "GET /account", "GET /api/v1/me"}
 	for _, rt := range handlers.TenantRoutes() {
 		out = append(out, rt.Pattern)
 	}

@@ -21,6 +21,8 @@ const (
 	UserID       = "{userID}"
 	InvitationID = "{invitationID}"
 	DomainID     = "{domainID}"
+	OrgID        = "{orgID}"
+	RequestID    = "{requestID}"
 )
 
 // Public and signed-in pages outside an organization.
@@ -45,6 +47,13 @@ const CreateOrg = Orgs + "#create-org"
 // invitation invitationID (POST), from the organization chooser.
 func AcceptInvitation(invitationID string) string {
 	return Orgs + "/invitations/" + segment(invitationID) + "/accept"
+}
+
+// RequestToJoin asks (POST) to join the organization orgID, which one of its
+// verified domains suggests to the signed-in user, from the organization
+// chooser.
+func RequestToJoin(orgID string) string {
+	return Orgs + "/suggestions/" + segment(orgID) + "/request"
 }
 
 // Org is an organization's dashboard.
@@ -109,6 +118,16 @@ func Invitations(slug string) string { return Members(slug) + "/invitations" }
 // its revocation (POST).
 func RevokeInvitation(slug, invitationID string) string {
 	return Invitations(slug) + "/" + segment(invitationID) + "/revoke"
+}
+
+// AcceptRequest accepts (POST) a pending request to join, from the members page.
+func AcceptRequest(slug, requestID string) string {
+	return Members(slug) + "/requests/" + segment(requestID) + "/accept"
+}
+
+// RejectRequest rejects (POST) a pending request to join, from the members page.
+func RejectRequest(slug, requestID string) string {
+	return Members(slug) + "/requests/" + segment(requestID) + "/reject"
 }
 
 // MemberRole changes a member's role (POST).
