@@ -58,13 +58,17 @@ func (h *orgHandlers) suggestionOffers(ctx context.Context, userID string) ([]vi
 func (h *orgHandlers) requestToJoin(w http.ResponseWriter, r *http.Request) {
 	id, _ := models.IdentityFrom(r.Context())
 	orgID := r.PathValue("orgID")
+	if !clerkID.MatchString(orgID) {
+		h.renderError(w, r, models.ErrNotFound)
+		return
+	}
 	suggestions, err := models.SuggestionsFor(r.Context(), h.db, id.UserID)
 	if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
 	for _, s := range suggestions {
-		if s.OrgID != orgID || !clerkID.MatchString(orgID) {
+		if s.OrgID != orgID {
 			continue
 		}
 		ctx := asTenant(r.Context(), s, id.UserID)
