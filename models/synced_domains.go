@@ -76,6 +76,18 @@ RETURNING (xmax = 0)`, id, at, at)
 	return res, nil
 }
 
+// DomainIDsBefore lists orgID's domains not deleted whose row was last
+// written before t (for reconcile).
+func DomainIDsBefore(ctx context.Context, db *gorm.DB, orgID string, t time.Time) ([]string, error) {
+	var ids []string
+	err := db.WithContext(ctx).Model(&Domain{}).Where("organization_id = ? AND deleted_at IS NULL AND updated_at < ?", orgID, t).
+		Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("list domains of %s: %w", orgID, err)
+	}
+	return ids, nil
+}
+
 // Suggestion is an organization suggested to a user by one of its verified
 // domains in automatic_suggestion mode.
 type Suggestion struct {

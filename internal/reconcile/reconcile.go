@@ -1,5 +1,5 @@
 // Package reconcile repairs the synced tables (users, organizations,
-// memberships) from Clerk's Backend API, for webhooks that were missed. It is
+// memberships, organization domains) from Clerk's Backend API, for webhooks that were missed. It is
 // what `go run . sync` runs.
 //
 // It is safe to run at any time, repeatedly, and while webhooks flow: every
@@ -20,6 +20,7 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationdomain"
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	"github.com/clerk/clerk-sdk-go/v2/user"
 	"gorm.io/gorm"
@@ -31,13 +32,19 @@ import (
 // pageSize is the Backend API's maximum page.
 const pageSize = 100
 
-const kindMemberships = "memberships"
+// Kinds of rows whose listing may well be empty (an organization without
+// members or domains), which is no sign of a wrong instance.
+const (
+	kindMemberships = "memberships"
+	kindDomains     = "domains"
+)
 
 // Clients are the Backend API clients Reconcile reads through.
 type Clients struct {
 	Users         *user.Client
 	Organizations *organization.Client
 	Memberships   *organizationmembership.Client
+	Domains       *organizationdomain.Client
 	// MaxAttempts bounds the tries of one API call on 429 and 5xx answers;
 	// 0 means 6.
 	MaxAttempts int
@@ -51,6 +58,7 @@ func NewClients(secretKey, apiURL string) Clients {
 		Users:         user.NewClient(cfg),
 		Organizations: organization.NewClient(cfg),
 		Memberships:   organizationmembership.NewClient(cfg),
+		Domains:       organizationdomain.NewClient(cfg),
 	}
 }
 
@@ -90,10 +98,11 @@ type Report struct {
 	Users         Counts
 	Organizations Counts
 	Memberships   Counts
+	Domains       Counts
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("users:         %s\norganizations: %s\nmemberships:   %s\n", r.Users, r.Organizations, r.Memberships)
+	return fmt.Sprintf("users:         %s\norganizations: %s\nmemberships:   %s\ndomains:       %s\n", r.Users, r.Organizations, r.Memberships, r.Domains)
 }
 
 // run is one reconciliation.
@@ -105,7 +114,8 @@ type run struct {
 	report  Report
 }
 
-// Reconcile pages through every user, organization and membership in Clerk,
+// Reconcile pages through every user, organization, membership and
+// organization domain in Clerk,
 // upserts them, and deletes local ones Clerk no longer has. On error the
 // report holds what was done so far.
 func Reconcile(ctx context.Context, db *gorm.DB, clients Clients, log *slog.Logger) (Report, error) {
@@ -129,6 +139,9 @@ func Reconcile(ctx context.Context, db *gorm.DB, clients Clients, log *slog.Logg
 	}
 	for _, id := range orgIDs {
 		if err := r.memberships(ctx, id); err != nil {
+			return r.report, err
+		}
+		if err := r.domains(ctx, id); err != nil {
 			return r.report, err
 		}
 	}
@@ -269,6 +282,53 @@ func (r *run) applyMembership(ctx context.Context, orgID string, m *clerk.Organi
 	})
 }
 
+// domains upserts orgID's domains and deletes the local ones Clerk no longer
+// lists (a second listing confirms: the Backend API has no single-domain read).
+func (r *run) domains(ctx context.Context, orgID string) error {
+	listed, err := r.listDomains(ctx, orgID, func(d *clerk.OrganizationDomain) error {
+		return r.report.Domains.count(clerksync.SyncDomain(ctx, r.db, d))
+	})
+	if ok, _ := gone(err); ok {
+		return nil // the organization was deleted since it was listed
+	}
+	if err != nil {
+		return err
+	}
+	local, err := models.DomainIDsBefore(ctx, r.db, orgID, r.started)
+	if err != nil {
+		return err
+	}
+	return r.deleteMissing(ctx, kindDomains, local, listed, func(id string) (bool, error) {
+		again, err := r.listDomains(ctx, orgID, func(*clerk.OrganizationDomain) error { return nil })
+		if ok, _ := gone(err); ok {
+			return true, nil
+		}
+		return !again[id], err
+	}, func(id string) error {
+		_, err := models.DeleteDomain(ctx, r.db, id, time.Now().UTC())
+		return err
+	}, &r.report.Domains)
+}
+
+// listDomains pages through orgID's domains, calls each for every one, and
+// returns the ids listed.
+func (r *run) listDomains(ctx context.Context, orgID string, each func(*clerk.OrganizationDomain) error) (map[string]bool, error) {
+	seen := map[string]bool{}
+	err := eachPage(func(offset int64) ([]*clerk.OrganizationDomain, error) {
+		page, err := retry(ctx, r, "list domains", func() (*clerk.OrganizationDomainList, error) {
+			return r.c.Domains.List(ctx, orgID, &organizationdomain.ListParams{ListParams: listParams(offset)})
+		})
+		if err != nil {
+			return nil, err
+		}
+		return page.OrganizationDomains, nil
+	}, func(d *clerk.OrganizationDomain) error {
+		seen[d.ID] = true
+		return each(d)
+	})
+	return seen, err
+}
+
 // eachPage pages through a Backend API listing, pageSize items at a time
 // by offset, and calls each for every item.
 func eachPage[T any](list func(offset int64) ([]T, error), each func(T) error) error {
@@ -295,7 +355,7 @@ func eachPage[T any](list func(offset int64) ([]T, error), each func(T) error) e
 // for the wrong instance than every row deleted, and deletions are final.
 func (r *run) deleteMissing(ctx context.Context, kind string, local []string, seen map[string]bool,
 	isGone func(id string) (bool, error), del func(id string) error, counts *Counts) error {
-	if len(seen) == 0 && len(local) > 0 && kind != kindMemberships {
+	if len(seen) == 0 && len(local) > 0 && kind != kindMemberships && kind != kindDomains {
 		r.log.WarnContext(ctx, "sync: Clerk listed none; not deleting local rows (check CLERK_SECRET_KEY)",
 			slog.String("kind", kind), slog.Int("local", len(local)))
 		return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/organization"
+	"github.com/clerk/clerk-sdk-go/v2/organizationdomain"
 	"github.com/clerk/clerk-sdk-go/v2/organizationmembership"
 	"github.com/clerk/clerk-sdk-go/v2/user"
 	"gorm.io/gorm"
@@ -281,5 +282,38 @@ func TestWebhooksAndReconcileAgree(t *testing.T) {
 	if rep.Users.Created+rep.Users.Updated+rep.Users.Deleted+rep.Organizations.Created+rep.Organizations.Updated+rep.Organizations.Deleted+
 		rep.Memberships.Created+rep.Memberships.Updated+rep.Memberships.Deleted != 0 {
 		t.Errorf("reconcile after webhooks had work to do:\n%v", rep)
+	}
+}
+
+// TestReconcileDomains: a domain whose webhooks were missed is synced, a
+// second run changes nothing, and a domain deleted in Clerk is deleted here.
+func TestReconcileDomains(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := testenv.DB(t)
+	_, c := emulator(t, nil, nil)
+	const globex = "org_2globex00000000000000000000"
+	d, err := c.Domains.Create(ctx, globex, &organizationdomain.CreateParams{
+		Name: clerk.String("example.com"), EnrollmentMode: clerk.String(models.EnrollSuggestion), Verified: clerk.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := sync(t, db, c); rep.Domains != (reconcile.Counts{Created: 1}) {
+		t.Fatalf("first run: %v", rep)
+	}
+	if got, err := models.GetDomain(ctx, db, d.ID); err != nil || got.Name != "example.com" || !got.Verified || got.OrganizationID != globex {
+		t.Fatalf("domain = %+v, %v", got, err)
+	}
+	if rep := sync(t, db, c); rep.Domains != (reconcile.Counts{Unchanged: 1}) {
+		t.Fatalf("second run: %v", rep)
+	}
+	if _, err := c.Domains.Delete(ctx, &organizationdomain.DeleteParams{OrganizationID: globex, DomainID: d.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if rep := sync(t, db, c); rep.Domains != (reconcile.Counts{Deleted: 1}) {
+		t.Fatalf("after the delete: %v", rep)
+	}
+	if got, _ := models.GetDomain(ctx, db, d.ID); got == nil || got.DeletedAt == nil {
+		t.Errorf("domain = %+v, want deleted", got)
 	}
 }
