@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,9 +84,16 @@ func testKey(t testing.TB) *rsa.PrivateKey {
 func Start(t testing.TB, opts Options) *Stack {
 	t.Helper()
 	s := &Stack{Logs: &SyncBuffer{}}
-	port := FreePort(t)
+	// The app's port is held while the emulator starts on one of its own:
+	// a port only chosen, not held, was once handed to the emulator.
+	hold, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := hold.Addr().(*net.TCPAddr).Port
 	s.URL = stack.BaseURL(port)
 	s.emulator = s.startEmulator(t, opts)
+	hold.Close()
 	s.Emu, s.EmuURL = s.emulator.Server, s.emulator.BaseURL()
 	s.DB, s.DBURL = testenv.DB(t)
 	s.vars = stack.Settings(s.emulator, port, appDatabaseURL(opts, s.DBURL))
