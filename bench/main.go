@@ -60,7 +60,7 @@ func main() {
 	flag.IntVar(&o.webhookEvents, "webhook-events", 10000, "webhook deliveries to post (half are duplicates)")
 	flag.IntVar(&o.webhookRounds, "webhook-rounds", 3, "webhook ingestion rounds per server, alternating app and baseline")
 	flag.IntVar(&o.webhookWorkers, "webhook-workers", 16, "concurrent webhook senders")
-	flag.IntVar(&o.pool, "pool", 2*runtime.NumCPU(), "the app's DB_MAX_CONNS (its MAX_IN_FLIGHT follows: pool + 1 per CPU); Postgres shares these CPUs")
+	flag.IntVar(&o.pool, "pool", max(4*runtime.NumCPU(), 4), "the app's DB_MAX_CONNS, by default the app's own default (its MAX_IN_FLIGHT follows: pool + 1 per CPU)")
 	flag.Var(&o.appEnv, "app-env", "extra app setting KEY=VALUE, repeatable (MAX_IN_FLIGHT=0, GOGC=100, …)")
 	flag.IntVar(&o.baselineConns, "baseline-conns", 0, "the baseline's pgxpool size (0: the app's -pool)")
 	flag.DurationVar(&o.openDuration, "open-duration", 5*time.Second, "open-loop phase: how long each server is offered each rate (25, 50, 75% of the baseline's closed-loop req/s)")

@@ -133,8 +133,8 @@ func (e *env) startBaseline(o options, emu *stack.Emulator, dbURL string, padByt
 // settings.
 func (o options) appVars(emu *stack.Emulator, dbURL string, port int) map[string]string {
 	vars := stack.Settings(emu, port, dbURL)
-	// Postgres runs on the same CPUs: a pool past 2 per CPU only adds
-	// backends competing for them (docs/performance.md, "Pool and gate").
+	// The app's default unless -pool says otherwise: the sweep in
+	// docs/performance.md ("Pool and gate") found it the best here too.
 	vars["DB_MAX_CONNS"] = fmt.Sprint(o.pool)
 	// One user drives all the load, from one address: the per-user API
 	// limit (default 50/s) and per-address webhook limit (5,000/s) would
