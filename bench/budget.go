@@ -255,19 +255,16 @@ func runBudget(ctx context.Context, o options) error {
 
 	// Webhook ingestion, app and baseline alternating, as the load rounds.
 	hooks := []struct {
+		what string
 		t    webhookTarget
 		dest *webhookSeries
 	}{
-		{webhookTarget{url: appURL, pid: appSrv.pid, pgm: pgm}, &rep.webhooks},
-		{webhookTarget{url: base.url, pid: base.pid, pgm: pgm}, &rep.baseWebhooks},
+		{"app", webhookTarget{url: appURL, pid: appSrv.pid, pgm: pgm}, &rep.webhooks},
+		{"baseline (verify, one INSERT … ON CONFLICT)", webhookTarget{url: base.url, pid: base.pid, pgm: pgm}, &rep.baseWebhooks},
 	}
 	for r := range o.webhookRounds {
-		for i, h := range hooks {
-			what := "app"
-			if i == 1 {
-				what = "baseline (verify, one INSERT … ON CONFLICT)"
-			}
-			step(fmt.Sprintf("webhook ingestion, %s, round %d/%d: %d deliveries, %d senders, 50%% duplicates", what, r+1, o.webhookRounds, o.webhookEvents, o.webhookWorkers))
+		for _, h := range hooks {
+			step(fmt.Sprintf("webhook ingestion, %s, round %d/%d: %d deliveries, %d senders, 50%% duplicates", h.what, r+1, o.webhookRounds, o.webhookEvents, o.webhookWorkers))
 			wr, err := ingestWebhooks(ctx, h.t, emu.WebhookSecret(), dbURL, o.webhookEvents, o.webhookWorkers)
 			if err != nil {
 				return err

@@ -19,25 +19,21 @@ type WebhookEvent struct {
 // recordEvent follows BEGIN in a delivery's transaction.
 const recordEvent = "INSERT INTO webhook_events (svix_id, type) VALUES ($1, $2) ON CONFLICT (svix_id) DO NOTHING"
 
-// ApplyWebhookEvent records the delivery e and, when it is new, runs apply, in one
-// transaction; fresh is false for a duplicate, which writes nothing else.
+// ApplyWebhookEvent records the delivery e and, when it is new, runs apply,
+// in one transaction; fresh is false for a duplicate, which writes nothing
+// else.
 // Recording the id goes with BEGIN in one round trip: a duplicate costs two
 // (that one and COMMIT), a new event one more per statement of apply. A
 // second delivery of an id that is being applied waits for the first's
 // transaction (the primary key), then is a duplicate, or is applied if the
 // first rolled back.
 func ApplyWebhookEvent(ctx context.Context, db *gorm.DB, e WebhookEvent, apply func(tx *gorm.DB) error) (fresh bool, err error) {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return false, err
-	}
-	tx := db.WithContext(ctx).Session(&gorm.Session{})
-	tx.Statement.ConnPool = &beginner{DB: sqlDB, first: recordEvent, args: []any{e.SvixID, e.Type},
+	b := &beginner{first: recordEvent, args: []any{e.SvixID, e.Type},
 		began: func(res sql.Result) {
 			n, err := res.RowsAffected()
 			fresh = err == nil && n == 1
 		}}
-	err = tx.Transaction(func(tx *gorm.DB) error {
+	err = b.transaction(ctx, db, func(tx *gorm.DB) error {
 		if !fresh {
 			return nil
 		}

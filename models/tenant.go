@@ -271,15 +271,9 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 	if tx, ok := openTx(db); ok {
 		return joinTenant(ctx, db, tx, tenantRole, t.OrgID, fn)
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return err
-	}
 	for attempt := 1; ; attempt++ {
-		b := &beginner{DB: sqlDB, first: enterTenant, args: []any{tenantRole, t.OrgID}, readOnly: IsReadOnly(ctx)}
-		tx := db.WithContext(ctx).Session(&gorm.Session{})
-		tx.Statement.ConnPool = b
-		err := tx.Transaction(fn)
+		b := &beginner{first: enterTenant, args: []any{tenantRole, t.OrgID}, readOnly: IsReadOnly(ctx)}
+		err := b.transaction(ctx, db, fn)
 		// Once more, on another connection, when the connection was lost
 		// and the transaction wrote nothing: nothing can have been
 		// committed, so fn's work is simply lost with it.

@@ -50,6 +50,19 @@ func (b *beginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool
 	return b.tx, nil
 }
 
+// transaction runs fn in one transaction begun by b, on a connection of
+// db's pool.
+func (b *beginner) transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	b.DB = sqlDB
+	tx := db.WithContext(ctx).Session(&gorm.Session{})
+	tx.Statement.ConnPool = b
+	return tx.Transaction(fn)
+}
+
 // mayHaveWritten reports whether the transaction begun, if any, may have
 // written: a READ ONLY one never has.
 func (b *beginner) mayHaveWritten() bool {
