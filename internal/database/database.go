@@ -134,15 +134,24 @@ func OpenLazy(url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
 // failover, pg_terminate_backend) and then has every pooled connection
 // pinged before reuse for a while, so the pool drops its other dead
 // connections instead of failing one request for each. Otherwise only
-// connections idle for over a second are pinged (pgx's default).
+// connections idle for over a second are pinged (pgx's default). A
+// connection pgx closed because the query's own context ended (a client
+// that went away, a request past its deadline) says nothing of the server:
+// counting it would have every checkout pay a ping round trip for the next
+// ten seconds after each hung-up client.
 type connLossWatch struct{ at atomic.Int64 }
 
 func (w *connLossWatch) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	return ctx
 }
 
-func (w *connLossWatch) TraceQueryEnd(_ context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
-	if data.Err != nil && conn.IsClosed() {
+func (w *connLossWatch) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	w.ended(ctx, conn, data.Err)
+}
+
+// ended notes a statement's end on conn with err.
+func (w *connLossWatch) ended(ctx context.Context, conn *pgx.Conn, err error) {
+	if err != nil && ctx.Err() == nil && conn.IsClosed() {
 		w.at.Store(time.Now().UnixNano())
 	}
 }
