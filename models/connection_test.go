@@ -72,7 +72,7 @@ func killer(t *testing.T, dbURL string) func(state string) {
 const inTx, idle = "idle in transaction", "idle"
 
 // A tenant transaction whose connection dies before it wrote anything runs
-// again on another connection: READ ONLY ones whatever they ran, others
+// again on another connection: read-only ones whatever they ran, others
 // until their first write. One that may have written is never run again:
 // its error says the connection was lost, and nothing of it is committed.
 func TestInTenantRunsAgainAfterALostConnection(t *testing.T) {
@@ -84,16 +84,17 @@ func TestInTenantRunsAgainAfterALostConnection(t *testing.T) {
 	tests := []struct {
 		name      string
 		ctx       context.Context
+		held      string // the state of the transaction's backend when it is killed
 		wantRuns  int
 		wantLost  bool
 		wantSaved int64
 		work      func(tx *gorm.DB) error
 	}{
-		{"read-only", models.ReadOnly(ctxA), 2, false, 0, func(tx *gorm.DB) error {
+		{"read-only", models.ReadOnly(ctxA), idle, 2, false, 0, func(tx *gorm.DB) error {
 			_, err := models.ListProjects(ctxA, tx, models.ListOptions{})
 			return err
 		}},
-		{"read-write, before any write", ctxA, 2, false, 1, func(tx *gorm.DB) error {
+		{"read-write, before any write", ctxA, inTx, 2, false, 1, func(tx *gorm.DB) error {
 			if _, err := models.ListProjects(ctxA, tx, models.ListOptions{}); err != nil {
 				return err
 			}
@@ -107,7 +108,7 @@ func TestInTenantRunsAgainAfterALostConnection(t *testing.T) {
 			err := models.InTenant(tt.ctx, db, testenv.TenantRole, func(tx *gorm.DB) error {
 				runs++
 				if runs == 1 {
-					kill(inTx)
+					kill(tt.held)
 				}
 				return tt.work(tx)
 			})
@@ -159,7 +160,7 @@ func TestInTenantRunsAgainAfterALostConnection(t *testing.T) {
 		runs := 0
 		err := models.InTenant(models.ReadOnly(ctxA), db, testenv.TenantRole, func(tx *gorm.DB) error {
 			runs++
-			kill(inTx)
+			kill(idle) // a read-only transaction holds nothing open between its statements
 			_, err := models.ListProjects(ctxA, tx, models.ListOptions{})
 			return err
 		})

@@ -239,6 +239,11 @@ var ErrGuardMissing = errors.New("tenant guard not registered on this database h
 // round trip. fn gets the transaction with ctx. Without a tenant it fails
 // with ErrNoTenant; tenantRole must be a validated plain identifier.
 //
+// For a ReadOnly context the transaction is read only, and its statements
+// each go with those settings in one round trip of their own (readTx): a
+// read of one statement costs one round trip, as it would without
+// row-level security.
+//
 // A transaction that loses its connection (IsConnectionLost) before it
 // wrote anything runs again once, on another connection, within ctx's
 // deadline: fn may so run twice, and must only assign what it captures
@@ -257,6 +262,8 @@ var ErrGuardMissing = errors.New("tenant guard not registered on this database h
 // when fn fails its work and the settings are rolled back to the savepoint,
 // and when it succeeds the outer transaction's own role and organization
 // setting are restored, so the outer work after InTenant runs as before.
+// Inside a read-only transaction, fn's statements simply carry the inner
+// tenant's settings.
 func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *gorm.DB) error) error {
 	t, ok := TenantFrom(ctx)
 	if !ok {
@@ -269,10 +276,16 @@ func InTenant(ctx context.Context, db *gorm.DB, tenantRole string, fn func(tx *g
 		return ErrGuardMissing
 	}
 	if tx, ok := openTx(db); ok {
+		if rt, ok := tx.(*readTx); ok {
+			return rt.enterTenant(ctx, db, tenantRole, t.OrgID, fn)
+		}
 		return joinTenant(ctx, db, tx, tenantRole, t.OrgID, fn)
 	}
 	for attempt := 1; ; attempt++ {
-		b := &beginner{first: enterTenant, args: []any{tenantRole, t.OrgID}, readOnly: IsReadOnly(ctx)}
+		b := &beginner{first: enterTenant, args: []any{tenantRole, t.OrgID}}
+		if IsReadOnly(ctx) {
+			b.read = readInTenant(tenantRole, t.OrgID)
+		}
 		err := b.transaction(ctx, db, fn)
 		// Once more, on another connection, when the connection was lost
 		// and the transaction wrote nothing: nothing can have been

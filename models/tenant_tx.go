@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+
+	"example.com/saas/internal/database"
 )
 
 // beginner starts transactions in one round trip: BEGIN and the statements
@@ -21,8 +24,9 @@ type beginner struct {
 	// first follows BEGIN in the message; args are its arguments.
 	first string
 	args  []any
-	// readOnly begins a READ ONLY transaction.
-	readOnly bool
+	// read, when set, makes the transaction a readTx whose statements
+	// carry it instead (first and args are then unused).
+	read *database.Prelude
 	// began, when set, is told the result of first's last statement.
 	began func(sql.Result)
 	tx    *connTx
@@ -34,11 +38,10 @@ func (b *beginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool
 	if err != nil {
 		return nil, err
 	}
-	begin := "BEGIN; "
-	if b.readOnly {
-		begin = "BEGIN READ ONLY; "
+	if b.read != nil {
+		return &readTx{Conn: conn, prelude: b.read}, nil
 	}
-	res, err := conn.ExecContext(ctx, begin+b.first, append([]any{pgx.QueryExecModeSimpleProtocol}, b.args...)...)
+	res, err := conn.ExecContext(ctx, "BEGIN; "+b.first, append([]any{pgx.QueryExecModeSimpleProtocol}, b.args...)...)
 	if err != nil {
 		discard(conn)
 		return nil, err
@@ -64,13 +67,82 @@ func (b *beginner) transaction(ctx context.Context, db *gorm.DB, fn func(tx *gor
 }
 
 // mayHaveWritten reports whether the transaction begun, if any, may have
-// written: a READ ONLY one never has.
+// written: a read-only one never has.
 func (b *beginner) mayHaveWritten() bool {
-	return !b.readOnly && b.tx != nil && b.tx.wrote
+	return b.read == nil && b.tx != nil && b.tx.wrote
 }
 
 // enterTenant follows BEGIN in a tenant transaction.
 const enterTenant = "SELECT set_config('role', $1, true), set_config('app.current_org_id', $2, true)"
+
+// readTenant is the prelude of every statement of a tenant's readTx.
+const readTenant = "SELECT set_config('transaction_read_only', 'on', true), set_config('role', $1, true), set_config('app.current_org_id', $2, true)"
+
+// readInTenant is the readTx prelude for tenantRole and orgID.
+func readInTenant(tenantRole, orgID string) *database.Prelude {
+	return &database.Prelude{SQL: readTenant, Args: []any{tenantRole, orgID}}
+}
+
+// readTx is a READ ONLY transaction made of its statements alone: each one
+// goes to Postgres with the settings that open the transaction (read only,
+// the tenant's role and organization) in one pipeline, one round trip
+// (database.Prelude), where BEGIN with the settings, the statement and
+// COMMIT took three. Nothing stays open between statements. Under
+// READ COMMITTED, Postgres's default, every statement of a transaction
+// takes a snapshot of its own, so reads see what they would have seen in
+// one transaction; a read-only transaction can take no row locks, so there
+// are none to hold between them either.
+type readTx struct {
+	*sql.Conn
+	prelude *database.Prelude
+	done    bool
+}
+
+func (t *readTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.Conn.ExecContext(ctx, query, t.withPrelude(args)...)
+}
+
+func (t *readTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.Conn.QueryContext(ctx, query, t.withPrelude(args)...)
+}
+
+func (t *readTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.Conn.QueryRowContext(ctx, query, t.withPrelude(args)...)
+}
+
+// PrepareContext refuses: a prepared statement would run without the
+// prelude.
+func (t *readTx) PrepareContext(context.Context, string) (*sql.Stmt, error) {
+	return nil, errors.New("read-only tenant transaction: prepared statements are not supported")
+}
+
+func (t *readTx) withPrelude(args []any) []any {
+	return append([]any{t.prelude}, args...)
+}
+
+// Commit implements gorm.TxCommitter: there is nothing to commit, and the
+// connection goes back to the pool.
+func (t *readTx) Commit() error { return t.end() }
+
+// Rollback implements gorm.TxCommitter.
+func (t *readTx) Rollback() error { return t.end() }
+
+func (t *readTx) end() error {
+	if t.done {
+		return sql.ErrTxDone
+	}
+	t.done = true
+	return t.Conn.Close()
+}
+
+// enterTenant runs fn as another tenant (a nested InTenant) on t's
+// connection: fn's statements carry that tenant's settings instead.
+func (t *readTx) enterTenant(ctx context.Context, db *gorm.DB, tenantRole, orgID string, fn func(tx *gorm.DB) error) error {
+	inner := &readTx{Conn: t.Conn, prelude: readInTenant(tenantRole, orgID)}
+	tx := db.WithContext(ctx).Session(&gorm.Session{})
+	tx.Statement.ConnPool = inner
+	return fn(tx)
+}
 
 // connTx is a transaction on a connection taken from the pool; GORM runs
 // the statements of fn on it and commits or rolls back through it.

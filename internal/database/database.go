@@ -110,7 +110,7 @@ func OpenLazy(url string, pool PoolConfig, log *slog.Logger) (*gorm.DB, error) {
 	}
 	lost := &connLossWatch{}
 	connConfig.Tracer = lost
-	sqlDB := stdlib.OpenDB(*connConfig, stdlib.OptionShouldPing(lost.shouldPing))
+	sqlDB := sql.OpenDB(pipelining{stdlib.GetConnector(*connConfig, stdlib.OptionShouldPing(lost.shouldPing))})
 	sqlDB.SetMaxOpenConns(pool.MaxOpen)
 	sqlDB.SetMaxIdleConns(pool.MaxIdle)
 	sqlDB.SetConnMaxLifetime(pool.MaxLifetime)
@@ -146,6 +146,16 @@ func (w *connLossWatch) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.
 }
 
 func (w *connLossWatch) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryEndData) {
+	w.ended(ctx, conn, data.Err)
+}
+
+func (w *connLossWatch) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (w *connLossWatch) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+
+func (w *connLossWatch) TraceBatchEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchEndData) {
 	w.ended(ctx, conn, data.Err)
 }
 

@@ -1,0 +1,82 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"example.com/saas/internal/testenv"
+	"example.com/saas/models"
+)
+
+// Only a write that changes a row notifies the directory channel: a
+// webhook delivered twice, an older event losing to a newer one, or an
+// upsert of what is already stored changes no row, and must not make every
+// instance drop its copy of the directory (migration 00010). Each change of
+// a user, an organization or a membership still does.
+func TestDirectoryNotifiesOnlyChangedRows(t *testing.T) {
+	t.Parallel()
+	db, url := testenv.DB(t)
+	ctx := context.Background()
+	lastOrgFixture(t, db)
+	conn, err := pgx.Connect(ctx, url)
+	mustOK(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "LISTEN "+models.DirectoryChannel)
+	mustOK(t, err)
+
+	fixtureAt := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	older, newer := fixtureAt.Add(-time.Hour), fixtureAt.Add(time.Hour)
+	user := models.User{ID: "user_1", Email: "one@example.com", FirstName: "One"}
+	org := models.Organization{ID: "org_a", Name: "a", Slug: models.NullableText("a")}
+	delivery := models.WebhookEvent{SvixID: "msg_notify_1", Type: "user.updated"}
+	renamed := user
+	renamed.FirstName = "Renamed"
+	mustOK(t, ignoreFresh(models.UpsertUserOnce(ctx, db, delivery, renamed, newer)))
+	expectNotification(t, conn, "users") // the first delivery changed the user
+
+	for _, tt := range []struct {
+		name  string
+		write func() error
+	}{
+		{"the same delivery again", func() error { return ignoreFresh(models.UpsertUserOnce(ctx, db, delivery, renamed, newer)) }},
+		{"an older user event", func() error { return ignoreResult(models.UpsertUser(ctx, db, user, older)) }},
+		{"the stored user again", func() error { return ignoreResult(models.UpsertUser(ctx, db, renamed, newer)) }},
+		{"the stored organization again", func() error { return ignoreResult(models.UpsertOrganization(ctx, db, org, fixtureAt)) }},
+		{"an older organization event", func() error {
+			return ignoreResult(models.UpsertOrganization(ctx, db, models.Organization{ID: "org_a", Name: "old"}, older))
+		}},
+	} {
+		mustOK(t, tt.write())
+		expectNoNotification(t, conn, tt.name)
+	}
+
+	org.Name = "A renamed"
+	mustOK(t, ignoreResult(models.UpsertOrganization(ctx, db, org, newer)))
+	expectNotification(t, conn, "organizations")
+	m := models.Membership{ID: "orgmem_a", OrganizationID: "org_a", UserID: "user_1", Role: models.RoleAdmin}
+	mustOK(t, ignoreResult(models.ApplyMembership(ctx, db, m, models.Organization{}, models.User{}, newer)))
+	expectNotification(t, conn, "memberships")
+}
+
+func ignoreFresh(_ bool, _ models.UpsertResult, err error) error { return err }
+
+func expectNotification(t *testing.T, conn *pgx.Conn, payload string) {
+	t.Helper()
+	wait, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if n, err := conn.WaitForNotification(wait); err != nil || n.Payload != payload {
+		t.Fatalf("notification %+v, %v; want %s", n, err, payload)
+	}
+}
+
+func expectNoNotification(t *testing.T, conn *pgx.Conn, what string) {
+	t.Helper()
+	wait, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if n, err := conn.WaitForNotification(wait); err == nil {
+		t.Errorf("%s notified %s (%s)", what, n.Channel, n.Payload)
+	}
+}
