@@ -1,13 +1,23 @@
 -- +goose Up
--- The directory's notifications (00004, 00005) come from row-level triggers
--- instead of statement-level ones: a statement that changes no row — a
--- duplicate webhook delivery, an older event that loses to a newer one, an
--- upsert with nothing new — no longer makes every instance drop its copy.
--- A statement-level trigger fires for every INSERT … ON CONFLICT whatever
--- it wrote, so every webhook delivery notified, and every instance's next
--- requests read the directory from the database again. Postgres delivers
--- one notification per channel and payload per transaction, however many
--- rows fire it. TRUNCATE has no rows: it keeps its statement-level trigger.
+-- The directory's notifications (00004, 00005) come only from rows that
+-- change what an instance must stop answering at once, and only when a row
+-- does change.
+--
+-- 1. Row-level triggers instead of statement-level ones: a statement-level
+--    trigger fires for every INSERT … ON CONFLICT whatever it wrote, so a
+--    duplicate webhook delivery, an older event losing to a newer one or an
+--    upsert with nothing new made every instance drop its copy. Postgres
+--    sends one notification per channel and payload per transaction,
+--    however many rows fire it. TRUNCATE has no rows: it keeps a
+--    statement-level trigger.
+-- 2. A user's profile (email, names, image) no longer notifies: only a new,
+--    deleted or removed user does. A transaction that notifies takes a lock
+--    that every other notifying transaction waits for until it has
+--    committed, so notifying for every user.updated webhook let one
+--    webhook commit at a time. A profile is shown, never checked: the
+--    instance that applies the change drops its copy at once, and the
+--    others read a user's top bar again when it is older than
+--    live.Directory's NavMaxAge (30 s).
 DROP TRIGGER users_directory_changed ON users;
 DROP TRIGGER users_directory_updated ON users;
 DROP TRIGGER organizations_directory_changed ON organizations;
@@ -17,7 +27,7 @@ CREATE TRIGGER users_directory_changed
   AFTER INSERT OR DELETE ON users
   FOR EACH ROW EXECUTE FUNCTION app_notify_directory_changed();
 CREATE TRIGGER users_directory_updated
-  AFTER UPDATE OF id, email, first_name, last_name, image_url, clerk_updated_at, deleted_at ON users
+  AFTER UPDATE OF id, deleted_at ON users
   FOR EACH ROW EXECUTE FUNCTION app_notify_directory_changed();
 CREATE TRIGGER users_directory_truncated
   AFTER TRUNCATE ON users

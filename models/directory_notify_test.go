@@ -6,16 +6,18 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
 
 	"example.com/saas/internal/testenv"
 	"example.com/saas/models"
 )
 
-// Only a write that changes a row notifies the directory channel: a
-// webhook delivered twice, an older event losing to a newer one, or an
-// upsert of what is already stored changes no row, and must not make every
-// instance drop its copy of the directory (migration 00010). Each change of
-// a user, an organization or a membership still does.
+// Only a write that changes a row the directory must stop answering at
+// once notifies its channel (migration 00010): a webhook delivered twice,
+// an older event losing to a newer one, an upsert of what is already
+// stored, and a user's new name must not make every instance drop its copy
+// (nor take Postgres's notify lock). A new or deleted user, and each change
+// of an organization or a membership, still notify.
 func TestDirectoryNotifiesOnlyChangedRows(t *testing.T) {
 	t.Parallel()
 	db, url := testenv.DB(t)
@@ -34,13 +36,11 @@ func TestDirectoryNotifiesOnlyChangedRows(t *testing.T) {
 	delivery := models.WebhookEvent{SvixID: "msg_notify_1", Type: "user.updated"}
 	renamed := user
 	renamed.FirstName = "Renamed"
-	mustOK(t, ignoreFresh(models.UpsertUserOnce(ctx, db, delivery, renamed, newer)))
-	expectNotification(t, conn, "users") // the first delivery changed the user
-
 	for _, tt := range []struct {
 		name  string
 		write func() error
 	}{
+		{"a renamed user", func() error { return ignoreFresh(models.UpsertUserOnce(ctx, db, delivery, renamed, newer)) }},
 		{"the same delivery again", func() error { return ignoreFresh(models.UpsertUserOnce(ctx, db, delivery, renamed, newer)) }},
 		{"an older user event", func() error { return ignoreResult(models.UpsertUser(ctx, db, user, older)) }},
 		{"the stored user again", func() error { return ignoreResult(models.UpsertUser(ctx, db, renamed, newer)) }},
@@ -53,12 +53,26 @@ func TestDirectoryNotifiesOnlyChangedRows(t *testing.T) {
 		expectNoNotification(t, conn, tt.name)
 	}
 
+	if n := rowsWhere(t, db, "users", "id = 'user_1' AND first_name = 'Renamed'"); n != 1 {
+		t.Fatalf("the renamed user was not stored (%d rows)", n)
+	}
+
+	mustOK(t, ignoreResult(models.UpsertUser(ctx, db, models.User{ID: "user_new", Email: "new@example.com"}, newer)))
+	expectNotification(t, conn, "users")
+	mustOK(t, ignoreResult(models.DeleteUser(ctx, db, "user_new", newer.Add(time.Second))))
+	expectNotification(t, conn, "users")
 	org.Name = "A renamed"
 	mustOK(t, ignoreResult(models.UpsertOrganization(ctx, db, org, newer)))
 	expectNotification(t, conn, "organizations")
 	m := models.Membership{ID: "orgmem_a", OrganizationID: "org_a", UserID: "user_1", Role: models.RoleAdmin}
 	mustOK(t, ignoreResult(models.ApplyMembership(ctx, db, m, models.Organization{}, models.User{}, newer)))
 	expectNotification(t, conn, "memberships")
+}
+
+func rowsWhere(t *testing.T, db *gorm.DB, table, where string) (n int64) {
+	t.Helper()
+	mustOK(t, db.Table(table).Where(where).Count(&n).Error)
+	return n
 }
 
 func ignoreFresh(_ bool, _ models.UpsertResult, err error) error { return err }

@@ -103,7 +103,7 @@ func TestLastOrganizationConcurrentTabs(t *testing.T) {
 
 // Recording the last organization does not notify the directory channel:
 // every instance's copy would start over on each organization switch. A
-// change of the user's profile still does.
+// user's deletion still does.
 func TestLastOrganizationIsNotADirectoryChange(t *testing.T) {
 	t.Parallel()
 	db, url := testenv.DB(t)
@@ -123,11 +123,11 @@ func TestLastOrganizationIsNotADirectoryChange(t *testing.T) {
 		t.Fatalf("recording the last organization notified %s (%s)", n.Channel, n.Payload)
 	}
 
-	_, err = models.UpsertUser(ctx, db, models.User{ID: "user_1", FirstName: "Changed"}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	_, err = models.DeleteUser(ctx, db, "user_1", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	mustOK(t, err)
 	wait, cancel = context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if n, err := conn.WaitForNotification(wait); err != nil || n.Payload != "users" {
-		t.Fatalf("a changed profile: notification %+v, %v; want users", n, err)
+		t.Fatalf("a deleted user: notification %+v, %v; want users", n, err)
 	}
 }

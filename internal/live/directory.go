@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
@@ -17,14 +18,22 @@ const directoryMaxEntries = 20000
 // Directory answers the lookups every request makes of the synced tables —
 // which organization a user may enter, with which role and permissions, and
 // each page's top bar — from memory, as a Follower of models.DirectoryChannel. Any
-// change anywhere drops everything it holds, so a removed member is refused
+// change of a membership or an organization, and a user's arrival or
+// removal, anywhere, drops everything it holds, so a removed member is refused
 // as soon as the change's notification arrives (and at once on the instance
 // that made it: see Changed). While not live every lookup is a query.
 //
 // An answer read from the database is kept only if nothing changed while it
 // was read: a lookup racing a commit cannot store what the commit replaced.
+//
+// A user's profile (email, names, image) changing notifies no one (it would
+// make every user.updated webhook take Postgres's notify lock: migration
+// 00010), so a top bar is read again once older than NavMaxAge.
 type Directory struct {
 	db *gorm.DB
+	// NavMaxAge bounds how long a user's top bar is answered from memory:
+	// how stale another instance's view of a changed profile can be.
+	NavMaxAge time.Duration
 
 	mu      sync.RWMutex
 	live    bool
@@ -38,11 +47,12 @@ type directoryKey struct{ column, value, userID string }
 type directoryNav struct {
 	user *models.User
 	orgs []models.UserOrganization
+	read time.Time
 }
 
 // NewDirectory returns a Directory on db; a Listener keeps it current.
 func NewDirectory(db *gorm.DB) *Directory {
-	return &Directory{db: db, tenants: map[directoryKey]models.Tenant{}, navs: map[string]directoryNav{}}
+	return &Directory{db: db, NavMaxAge: 30 * time.Second, tenants: map[directoryKey]models.Tenant{}, navs: map[string]directoryNav{}}
 }
 
 // TenantForSlug is models.TenantForSlug, from memory when live.
@@ -66,15 +76,16 @@ func (d *Directory) UserAndOrganizations(ctx context.Context, userID string) (*m
 	nav, ok := d.navs[userID]
 	gen, live := d.gen, d.live
 	d.mu.RUnlock()
-	if ok {
+	if ok && time.Since(nav.read) < d.NavMaxAge {
 		c := nav.copy()
 		return c.user, c.orgs, nil
 	}
+	read := time.Now()
 	u, orgs, err := models.UserAndOrganizations(ctx, d.db, userID)
 	if err != nil || !live {
 		return u, orgs, err
 	}
-	d.keep(gen, func() { d.navs[userID] = directoryNav{u, orgs}.copy() })
+	d.keep(gen, func() { d.navs[userID] = directoryNav{u, orgs, read}.copy() })
 	return u, orgs, nil
 }
 

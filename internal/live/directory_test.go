@@ -135,3 +135,37 @@ func TestDirectoryWithoutListenerAndChanged(t *testing.T) {
 		t.Fatalf("after Changed: err = %v; want ErrNotFound", err)
 	}
 }
+
+// A user's profile changes without a notification (migration 00010): a top
+// bar read from memory is read again once older than NavMaxAge, while the
+// tenant lookups stay in memory until a notification.
+func TestDirectoryTopBarMaxAge(t *testing.T) {
+	t.Parallel()
+	db, dbURL := testenv.DB(t)
+	ctx := context.Background()
+	seedDirectory(t, db)
+	d := live.NewDirectory(db)
+	d.NavMaxAge = 2 * time.Second
+	startListener(t, db, dbURL, d)
+	waitFor(t, d.Live)
+	if u, _, err := d.UserAndOrganizations(ctx, "user_d"); err != nil || u.FirstName != "Dana" {
+		t.Fatalf("UserAndOrganizations = %+v, %v", u, err)
+	}
+	if _, err := d.TenantForSlug(ctx, "dunder", "user_d"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec(`UPDATE users SET first_name = 'Renamed' WHERE id = 'user_d'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	silently(t, db, `UPDATE memberships SET role = 'org:admin'`)
+	if u, _, _ := d.UserAndOrganizations(ctx, "user_d"); u.FirstName != "Dana" {
+		t.Fatal("a fresh top bar was read again")
+	}
+	waitFor(t, func() bool {
+		u, _, _ := d.UserAndOrganizations(ctx, "user_d")
+		return u.FirstName == "Renamed"
+	})
+	if tn, _ := d.TenantForSlug(ctx, "dunder", "user_d"); tn.IsAdmin() {
+		t.Fatal("the profile change dropped the tenant lookups")
+	}
+}
