@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -84,6 +85,7 @@ func (k *hook) signed(msgID string, ts time.Time, body []byte) *http.Request {
 	}
 	r := httptest.NewRequest(http.MethodPost, "/webhooks/clerk", bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Content-Length", strconv.Itoa(len(body))) // as net/http's server keeps it
 	r.Header.Set("svix-id", msgID)
 	r.Header.Set("svix-timestamp", fmt.Sprint(ts.Unix()))
 	r.Header.Set("svix-signature", sig)

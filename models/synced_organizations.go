@@ -60,12 +60,15 @@ func UpsertOrganization(ctx context.Context, db *gorm.DB, o Organization, at tim
 // UpsertOrganizationOnce is UpsertOrganization for the delivery e of a
 // webhook event, in one statement with recording e (see UpsertUserOnce).
 func UpsertOrganizationOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, o Organization, at time.Time) (fresh bool, res UpsertResult, err error) {
-	fresh, res, err = upsertOnce(ctx, db, e, upsertOrganization, organizationValues, o.ID, o.Name, o.Slug, o.ImageURL, at)
+	fresh, res, err = upsertOnce(ctx, db, e, upsertOrganizationOnce, o.ID, o.Name, o.Slug, o.ImageURL, at)
 	if err != nil {
 		return false, Unchanged, fmt.Errorf("upsert organization %s: %w", o.ID, err)
 	}
 	return fresh, res, nil
 }
+
+// upsertOrganizationOnce is UpsertOrganizationOnce's statement.
+var upsertOrganizationOnce = upsertOnceSQL(upsertOrganization, organizationValues)
 
 // organizationValues is the row UpsertOrganization writes.
 const organizationValues = "VALUES (?, ?, ?, ?, ?::timestamptz)"

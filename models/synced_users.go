@@ -97,12 +97,15 @@ func UpsertUser(ctx context.Context, db *gorm.DB, u User, at time.Time) (UpsertR
 // recording e and writing u are one statement (one round trip), and a
 // duplicate delivery (fresh false) writes nothing.
 func UpsertUserOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, u User, at time.Time) (fresh bool, res UpsertResult, err error) {
-	fresh, res, err = upsertOnce(ctx, db, e, upsertUser, userValues, userArgs(u, at)...)
+	fresh, res, err = upsertOnce(ctx, db, e, upsertUserOnce, userArgs(u, at)...)
 	if err != nil {
 		return false, Unchanged, fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
 	return fresh, res, nil
 }
+
+// upsertUserOnce is UpsertUserOnce's statement.
+var upsertUserOnce = upsertOnceSQL(upsertUser, userValues)
 
 // userValues is the row UpsertUser writes.
 const userValues = "VALUES (?, ?, ?, ?, ?, coalesce(?::text, ''), ?::timestamptz)"

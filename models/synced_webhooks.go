@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -45,20 +46,37 @@ func ApplyWebhookEvent(ctx context.Context, db *gorm.DB, e WebhookEvent, apply f
 	return fresh, nil
 }
 
-// upsertOnce runs the upsert statement of one row (upsert, given the row's
-// source; values, the row as a VALUES list of args) as the first delivery
-// e of a webhook event: one statement records e and writes the row only
-// when e was not recorded before. A concurrent delivery of the same id
-// waits on the primary key for this one's outcome, as in ApplyWebhookEvent.
-func upsertOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, upsert func(rows string) string, values string, args ...any) (fresh bool, res UpsertResult, err error) {
+// upsertOnceSQL is the statement of upsertOnce for the upsert statement of
+// one row (upsert, given the row's source; values, the row as a VALUES list
+// of GORM's ? placeholders, with the upsert's own after them): one
+// statement records the delivery and writes the row only when the delivery
+// was not recorded before. It is built once, with Postgres's $n
+// placeholders.
+func upsertOnceSQL(upsert func(rows string) string, values string) string {
 	q := `
 WITH first_delivery AS (
     INSERT INTO webhook_events (svix_id, type) VALUES (?, ?) ON CONFLICT (svix_id) DO NOTHING RETURNING 1
 ), applied AS (` + upsert("SELECT v.* FROM ("+values+") AS v, first_delivery") + `
 )
 SELECT EXISTS (SELECT FROM first_delivery), (SELECT * FROM applied)`
+	var b strings.Builder
+	n := 0
+	for _, part := range strings.Split(q, "?") {
+		if n > 0 {
+			fmt.Fprintf(&b, "$%d", n)
+		}
+		b.WriteString(part)
+		n++
+	}
+	return b.String()
+}
+
+// upsertOnce runs query, an upsertOnceSQL statement, for the delivery e
+// and the row's args. A concurrent delivery of the same id waits on the
+// primary key for this one's outcome, as in ApplyWebhookEvent.
+func upsertOnce(ctx context.Context, db *gorm.DB, e WebhookEvent, query string, args ...any) (fresh bool, res UpsertResult, err error) {
 	var created *bool
-	err = db.WithContext(ctx).Raw(q, append([]any{e.SvixID, e.Type}, args...)...).Row().Scan(&fresh, &created)
+	err = queryRow(ctx, db, query, append([]any{e.SvixID, e.Type}, args...), &fresh, &created)
 	switch {
 	case err != nil:
 		return false, Unchanged, fmt.Errorf("record webhook event %s: %w", e.SvixID, err)
@@ -69,4 +87,17 @@ SELECT EXISTS (SELECT FROM first_delivery), (SELECT * FROM applied)`
 	default:
 		return fresh, Updated, nil
 	}
+}
+
+// queryRow scans the one row of query, a constant statement with $n
+// placeholders, on db's connection (its transaction, if it is in one), and
+// traces it through db's logger as GORM does its own (slow statements and
+// errors). It skips GORM's statement building, which copies the SQL byte by
+// byte into a new Statement on every call: for the webhook's statement of
+// about 1,200 bytes that was a tenth of a delivery's CPU.
+func queryRow(ctx context.Context, db *gorm.DB, query string, args []any, dest ...any) error {
+	begin := time.Now()
+	err := db.Statement.ConnPool.QueryRowContext(ctx, query, args...).Scan(dest...)
+	db.Logger.Trace(ctx, begin, func() (string, int64) { return query, 1 }, err)
+	return err
 }
