@@ -20,14 +20,8 @@ import (
 // of an organization or a membership, still notify.
 func TestDirectoryNotifiesOnlyChangedRows(t *testing.T) {
 	t.Parallel()
-	db, url := testenv.DB(t)
+	db, conn := directoryListener(t)
 	ctx := context.Background()
-	lastOrgFixture(t, db)
-	conn, err := pgx.Connect(ctx, url)
-	mustOK(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "LISTEN "+models.DirectoryChannel)
-	mustOK(t, err)
 
 	fixtureAt := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	older, newer := fixtureAt.Add(-time.Hour), fixtureAt.Add(time.Hour)
@@ -67,6 +61,21 @@ func TestDirectoryNotifiesOnlyChangedRows(t *testing.T) {
 	m := models.Membership{ID: "orgmem_a", OrganizationID: "org_a", UserID: "user_1", Role: models.RoleAdmin}
 	mustOK(t, ignoreResult(models.ApplyMembership(ctx, db, m, models.Organization{}, models.User{}, newer)))
 	expectNotification(t, conn, "memberships")
+}
+
+// directoryListener is a fresh database with lastOrgFixture's rows and a
+// connection listening on the directory channel.
+func directoryListener(t *testing.T) (*gorm.DB, *pgx.Conn) {
+	t.Helper()
+	db, url := testenv.DB(t)
+	lastOrgFixture(t, db)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	mustOK(t, err)
+	t.Cleanup(func() { conn.Close(ctx) })
+	_, err = conn.Exec(ctx, "LISTEN "+models.DirectoryChannel)
+	mustOK(t, err)
+	return db, conn
 }
 
 func rowsWhere(t *testing.T, db *gorm.DB, table, where string) (n int64) {

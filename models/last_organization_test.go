@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"example.com/saas/internal/testenv"
@@ -106,14 +105,8 @@ func TestLastOrganizationConcurrentTabs(t *testing.T) {
 // user's deletion still does.
 func TestLastOrganizationIsNotADirectoryChange(t *testing.T) {
 	t.Parallel()
-	db, url := testenv.DB(t)
+	db, conn := directoryListener(t)
 	ctx := context.Background()
-	lastOrgFixture(t, db)
-	conn, err := pgx.Connect(ctx, url)
-	mustOK(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "LISTEN "+models.DirectoryChannel)
-	mustOK(t, err)
 
 	mustOK(t, models.RecordLastOrganization(ctx, db, "user_1", "org_a"))
 	wait, cancel := context.WithTimeout(ctx, 300*time.Millisecond)

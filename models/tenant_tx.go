@@ -39,7 +39,7 @@ func (b *beginner) BeginTx(ctx context.Context, _ *sql.TxOptions) (gorm.ConnPool
 		return nil, err
 	}
 	if b.read != nil {
-		return &readTx{Conn: conn, prelude: b.read}, nil
+		return &readTx{conn: conn, prelude: b.read}, nil
 	}
 	res, err := conn.ExecContext(ctx, "BEGIN; "+b.first, append([]any{pgx.QueryExecModeSimpleProtocol}, b.args...)...)
 	if err != nil {
@@ -92,22 +92,26 @@ func readInTenant(tenantRole, orgID string) *database.Prelude {
 // takes a snapshot of its own, so reads see what they would have seen in
 // one transaction; a read-only transaction can take no row locks, so there
 // are none to hold between them either.
+//
+// It holds its connection rather than embedding it: an embedded
+// *sql.Conn's BeginTx would let a GORM Begin inside fn open a transaction
+// of statements without the prelude.
 type readTx struct {
-	*sql.Conn
+	conn    *sql.Conn
 	prelude *database.Prelude
 	done    bool
 }
 
 func (t *readTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.Conn.ExecContext(ctx, query, t.withPrelude(args)...)
+	return t.conn.ExecContext(ctx, query, t.withPrelude(args)...)
 }
 
 func (t *readTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.Conn.QueryContext(ctx, query, t.withPrelude(args)...)
+	return t.conn.QueryContext(ctx, query, t.withPrelude(args)...)
 }
 
 func (t *readTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.Conn.QueryRowContext(ctx, query, t.withPrelude(args)...)
+	return t.conn.QueryRowContext(ctx, query, t.withPrelude(args)...)
 }
 
 // PrepareContext refuses: a prepared statement would run without the
@@ -132,13 +136,13 @@ func (t *readTx) end() error {
 		return sql.ErrTxDone
 	}
 	t.done = true
-	return t.Conn.Close()
+	return t.conn.Close()
 }
 
 // enterTenant runs fn as another tenant (a nested InTenant) on t's
 // connection: fn's statements carry that tenant's settings instead.
 func (t *readTx) enterTenant(ctx context.Context, db *gorm.DB, tenantRole, orgID string, fn func(tx *gorm.DB) error) error {
-	inner := &readTx{Conn: t.Conn, prelude: readInTenant(tenantRole, orgID)}
+	inner := &readTx{conn: t.conn, prelude: readInTenant(tenantRole, orgID)}
 	tx := db.WithContext(ctx).Session(&gorm.Session{})
 	tx.Statement.ConnPool = inner
 	return fn(tx)

@@ -117,3 +117,32 @@ WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Row()
 		}
 	}
 }
+
+// Inside a read-only tenant transaction, GORM's Begin fails rather than
+// open a transaction whose statements would carry none of the tenant's
+// settings, and a nested Transaction's statements still carry them.
+func TestReadOnlyTenantTransactionRefusesNestedTransactions(t *testing.T) {
+	t.Parallel()
+	db, ctxA, _ := tenantFixture(t)
+	err := models.InTenant(models.ReadOnly(ctxA), db, testenv.TenantRole, func(tx *gorm.DB) error {
+		if inner := tx.Begin(); inner.Error == nil {
+			var role string
+			inner.Raw("SELECT current_user").Row().Scan(&role)
+			inner.Rollback()
+			t.Errorf("Begin opened a transaction, running as %q", role)
+		}
+		return tx.Transaction(func(inner *gorm.DB) error {
+			var role, org string
+			if err := inner.Raw("SELECT current_user, current_setting('app.current_org_id')").Row().Scan(&role, &org); err != nil {
+				return err
+			}
+			if tn, _ := models.TenantFrom(ctxA); role != testenv.TenantRole || org != tn.OrgID {
+				t.Errorf("a nested Transaction ran as %q in %q", role, org)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -86,11 +86,7 @@ func TestPreludeHoldsForItsStatementOnly(t *testing.T) {
 	t.Parallel()
 	db, _ := openPipelining(t)
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := notesConn(t, db)
 
 	rows, err := conn.QueryContext(ctx, "SELECT g, current_setting('app.org') FROM generate_series(1, 500) g", setOrg("org_a"))
 	if err != nil {
@@ -118,9 +114,6 @@ func TestPreludeHoldsForItsStatementOnly(t *testing.T) {
 		t.Errorf("app.org after the statement = %q, want it unset", after.String)
 	}
 
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE notes (body text)"); err != nil {
-		t.Fatal(err)
-	}
 	readOnly := &database.Prelude{SQL: "SELECT set_config('transaction_read_only', 'on', true)"}
 	_, err = conn.ExecContext(ctx, "INSERT INTO notes VALUES ('x')", readOnly)
 	if pgErr := (*pgconn.PgError)(nil); !errors.As(err, &pgErr) || pgErr.Code != "25006" {
@@ -142,14 +135,7 @@ func TestFailedPreludeSkipsItsStatement(t *testing.T) {
 	t.Parallel()
 	db, _ := openPipelining(t)
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE notes (body text)"); err != nil {
-		t.Fatal(err)
-	}
+	conn := notesConn(t, db)
 	bad := &database.Prelude{SQL: "SELECT set_config('role', 'no_such_role', true)"}
 	if _, err := conn.ExecContext(ctx, "INSERT INTO notes VALUES ('x')", bad); err == nil {
 		t.Error("exec after a failed prelude succeeded")
@@ -172,14 +158,7 @@ func TestPreludeRefusedWithoutPipelining(t *testing.T) {
 	db := stdlib.OpenDB(*cfg)
 	defer db.Close()
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE notes (body text)"); err != nil {
-		t.Fatal(err)
-	}
+	conn := notesConn(t, db)
 	if _, err := conn.ExecContext(ctx, "INSERT INTO notes VALUES ('x')", setOrg("org_a")); err == nil {
 		t.Error("exec with a prelude ran on a plain pool")
 	}
@@ -187,6 +166,20 @@ func TestPreludeRefusedWithoutPipelining(t *testing.T) {
 		t.Error("query with a prelude ran on a plain pool")
 	}
 	assertNotes(t, conn, 0)
+}
+
+// notesConn takes one connection of db with an empty notes table.
+func notesConn(t *testing.T, db *sql.DB) *sql.Conn {
+	t.Helper()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(context.Background(), "CREATE TABLE notes (body text)"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
 
 func assertNotes(t *testing.T, conn *sql.Conn, want int) {
