@@ -124,6 +124,27 @@ func TestTinyBodiesGoAsTheyAre(t *testing.T) {
 	}
 }
 
+// TestWebhookAnswersSkipCompression: a webhook answer is a few bytes to
+// Svix; it bypasses the compressing middleware altogether (which would
+// have added Vary), while its neighbours still go through it.
+func TestWebhookAnswersSkipCompression(t *testing.T) {
+	t.Parallel()
+	_, router := newTestHandlers(t, func(context.Context) error { return nil })
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/clerk", strings.NewReader("{}"))
+	req.Header.Set("Accept-Encoding", "gzip, zstd")
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, req)
+	if rec.Code/100 == 2 || rec.Body.Len() == 0 {
+		t.Fatalf("unsigned delivery: %d %q, want a JSON refusal", rec.Code, rec.Body)
+	}
+	if varies(rec) || rec.Header().Get("Content-Encoding") != "" {
+		t.Errorf("the webhook answer went through compression: Vary %q, Content-Encoding %q", rec.Header().Values("Vary"), rec.Header().Get("Content-Encoding"))
+	}
+	if health := getEncoded(t, router, "/healthz", "gzip"); !varies(health) {
+		t.Error("/healthz no longer goes through the compressing middleware")
+	}
+}
+
 // TestStaticThroughTheRouter: a precompressed variant passes the
 // compressing middleware untouched; a client accepting only zstd gets the
 // file compressed on the fly.

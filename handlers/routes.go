@@ -50,7 +50,8 @@ const QueueTimeout = 5 * time.Second
 //     precompressed variant of); inside AccessLog, which so logs the bytes
 //     sent, and outside Recover, so the 500 page is compressed too. Health
 //     answers are too small to compress; /metrics has its own listener,
-//     where promhttp compresses.
+//     where promhttp compresses. Not on the webhook: its answers are a few
+//     bytes of JSON to Svix, and the wrapper cost every delivery.
 //  4. Recover: a panic becomes the 500 page and is logged by AccessLog.
 //  5. SecurityHeaders: set before any handler writes.
 //  6. CrossOriginProtection: refuses cross-site unsafe requests (CSRF) before
@@ -104,11 +105,24 @@ func (h *Handlers) Routes(cfg RouterConfig) http.Handler {
 		// serving uncompressed beats not serving.
 		h.pages.log.Error("responses go uncompressed", slog.Any("error", err))
 	} else {
-		handler = compress(handler)
+		handler = compressExcept(paths.Webhooks, compress, handler)
 	}
 	handler = middleware.AccessLog(h.pages.log)(handler)
 	handler = middleware.RequestID(handler)
 	return handler
+}
+
+// compressExcept is compress around next for every path but path, which
+// next serves as it is.
+func compressExcept(path string, compress func(http.Handler) http.Handler, next http.Handler) http.Handler {
+	compressed := compress(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			next.ServeHTTP(w, r)
+			return
+		}
+		compressed.ServeHTTP(w, r)
+	})
 }
 
 // gate returns the in-flight gate f (identity when nil), answering requests

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"example.com/saas/internal/clerksync"
+	"example.com/saas/middleware"
 )
 
 // WebhookHandler answers Clerk's webhook deliveries (through Svix) at POST
@@ -34,21 +35,24 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := h.webhooks.Receive(r.Context(), r.Header, r.Body)
-	attrs := []any{slog.String("type", d.Type), slog.String("svix_id", d.ID), slog.String("outcome", d.Outcome)}
+	attrs := []slog.Attr{slog.String("type", d.Type), slog.String("svix_id", d.ID), slog.String("outcome", d.Outcome)}
+	// Every outcome is on the request's access log line; a delivery that
+	// did not apply also gets a line of its own, with the error.
+	middleware.NoteAttrs(r.Context(), attrs...)
 	var rejected *clerksync.Rejection
 	switch {
 	case errors.As(err, &rejected):
-		h.log.WarnContext(r.Context(), "clerk webhook rejected", append(attrs, slog.Int("status", rejected.Status), slog.Any("error", err))...)
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "clerk webhook rejected", append(attrs, slog.Int("status", rejected.Status), slog.Any("error", err))...)
 		writeJSONError(w, rejected.Status, rejected.Code, rejected.Message)
 	case err != nil:
-		h.log.ErrorContext(r.Context(), "clerk webhook failed", append(attrs, slog.Any("error", err))...)
+		h.log.LogAttrs(r.Context(), slog.LevelError, "clerk webhook failed", append(attrs, slog.Any("error", err))...)
 		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "The event could not be stored; retry later.")
 	default:
-		level := slog.LevelInfo
-		if d.Outcome != clerksync.OutcomeApplied {
-			level = slog.LevelDebug
-		}
-		h.log.Log(r.Context(), level, "clerk webhook", attrs...)
-		writeJSON(w, http.StatusOK, map[string]string{"status": d.Outcome})
+		writeJSON(w, http.StatusOK, webhookAnswer{Status: d.Outcome})
 	}
+}
+
+// webhookAnswer is the body of a 2xx answer: the delivery's outcome.
+type webhookAnswer struct {
+	Status string `json:"status"`
 }

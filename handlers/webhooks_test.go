@@ -22,6 +22,7 @@ import (
 	"gorm.io/gorm"
 
 	"example.com/saas/handlers"
+	"example.com/saas/internal/apptest"
 	"example.com/saas/internal/clerkdev"
 	"example.com/saas/internal/clerkfixtures"
 	"example.com/saas/internal/clerksync"
@@ -617,6 +618,53 @@ func TestWebhookThroughRouter(t *testing.T) {
 	}
 	if revoked, _ := models.IsSessionRevoked(context.Background(), k.db, "sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S"); !revoked {
 		t.Error("session not revoked")
+	}
+}
+
+// TestWebhookOutcomeOnTheAccessLine: a delivery's type, id and outcome are
+// on its request's access log line; only one that was not applied (here a
+// bad signature) gets a line of its own, with the error.
+func TestWebhookOutcomeOnTheAccessLine(t *testing.T) {
+	t.Parallel()
+	k := newHook(t)
+	logs := &apptest.SyncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	h := handlers.New(handlers.Deps{Log: log, DB: k.db, Webhooks: k.wh, Ready: func(context.Context) error { return nil }})
+	srv := httptest.NewServer(h.Routes(handlers.RouterConfig{Static: http.NotFoundHandler()}))
+	defer srv.Close()
+	body := fixture(t, "user.created.json")
+	post := func(header http.Header) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/clerk", bytes.NewReader(body))
+		req.Header = header
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	header := k.signed("msg_logged", time.Now(), body).Header
+	post(header)
+	post(header)
+	forged := header.Clone()
+	forged.Set("svix-signature", "v1,"+base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	post(forged)
+
+	var got []string
+	for line := range strings.Lines(logs.String()) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		got = append(got, fmt.Sprintf("%v %v %v %v", rec["msg"], rec["type"], rec["svix_id"], rec["outcome"]))
+	}
+	want := []string{
+		"request user.created msg_logged applied",
+		"request user.created msg_logged duplicate",
+		"clerk webhook rejected  msg_logged rejected",
+		"request  msg_logged rejected",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("log lines (msg type svix_id outcome):\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -52,27 +52,29 @@ func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // AccessLog writes one structured line per request, after it is served,
 // with the request, user and organization ids known by then (added by a
-// logger built on LogHandler). It runs after RequestID and before Recover, so
-// a recovered panic is logged as a 500.
+// logger built on LogHandler) and what the handler noted (NoteAttrs). It
+// runs after RequestID and before Recover, so a recovered panic is logged
+// as a 500.
 // Query strings are not logged: they can carry handshake tokens.
 func AccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := NewStatusRecorder(w)
-			ctx := withLogIDs(r.Context(), &LogIDs{})
+			ids := &LogIDs{}
+			ctx := withLogIDs(r.Context(), ids)
 			next.ServeHTTP(rec, r.WithContext(ctx))
 			level := slog.LevelInfo
 			if rec.Status() >= 500 {
 				level = slog.LevelError
 			}
-			log.LogAttrs(ctx, level, "request",
+			log.LogAttrs(ctx, level, "request", append([]slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", rec.Status()),
 				slog.Int("bytes", rec.Bytes()),
 				slog.Duration("duration", time.Since(start)),
-			)
+			}, ids.access...)...)
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"example.com/saas/models"
@@ -218,9 +219,11 @@ func (e *epoch) UnmarshalJSON(b []byte) error {
 		*e = 0
 		return nil
 	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
+	// b is one JSON value, already checked by the decoder: a number here
+	// parses as a float, anything else (a string, an object) does not.
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("timestamp %.20q is not a number", b)
 	}
 	*e = epoch(f)
 	return nil

@@ -89,3 +89,32 @@ func TestUserSSOConnection(t *testing.T) {
 		})
 	}
 }
+
+// A Clerk timestamp is a JSON number (milliseconds, seconds, even with a
+// fraction) or null; any other JSON value is refused, so the event is.
+func TestEpochDecoding(t *testing.T) {
+	for _, tt := range []struct {
+		json    string
+		want    time.Time
+		invalid bool
+	}{
+		{json: `1716883500000`, want: time.UnixMilli(1716883500000).UTC()},
+		{json: `1716883500`, want: time.Unix(1716883500, 0).UTC()},
+		{json: `1.7168835e12`, want: time.UnixMilli(1716883500000).UTC()},
+		{json: `null`},
+		{json: `"1716883500000"`, invalid: true},
+		{json: `{"ms": 1}`, invalid: true},
+		{json: `true`, invalid: true},
+	} {
+		var v struct {
+			At epoch `json:"at"`
+		}
+		err := json.Unmarshal([]byte(`{"at": `+tt.json+`}`), &v)
+		switch {
+		case tt.invalid && err == nil:
+			t.Errorf("%s: decoded as %v, want an error", tt.json, v.At.Time())
+		case !tt.invalid && (err != nil || !v.At.Time().Equal(tt.want)):
+			t.Errorf("%s: %v, %v; want %v", tt.json, v.At.Time(), err, tt.want)
+		}
+	}
+}
