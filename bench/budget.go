@@ -227,20 +227,25 @@ func runBudget(ctx context.Context, o options) error {
 		}
 		// Open loop: the same endpoint at fixed shares of the rate the
 		// baseline just sustained in the closed loop, app and baseline
-		// alternating at each rate.
+		// alternating at each rate, round after round (A B A B …), so a
+		// stall of the shared machine lands in one round of one server.
 		capacity := rep.find(ep.name, "baseline").rps()
 		for _, share := range openShares() {
-			if err := refresh(); err != nil {
-				return err
-			}
-			for _, t := range targets {
-				po := load.PacedOptions{Rate: share * capacity, Duration: o.openDuration, MaxInFlight: o.openCap}
-				step(fmt.Sprintf("%s: %s, open loop at %.0f%% of the baseline's capacity (%.0f req/s, %s)", ep.name, t.server, share*100, po.Rate, o.openDuration))
-				res, err := load.Paced(ctx, t.t, po)
-				if err != nil {
-					return fmt.Errorf("%s, %s, open loop at %.0f req/s: %w", ep.name, t.server, po.Rate, err)
+			for r := range o.openRounds {
+				if err := refresh(); err != nil {
+					return err
 				}
-				rep.open = append(rep.open, openRun{endpoint: ep.name, server: t.server, share: share, PacedResult: res})
+				for _, t := range targets {
+					po := load.PacedOptions{Rate: share * capacity, Duration: o.openDuration, MaxInFlight: o.openCap}
+					step(fmt.Sprintf("%s: %s, open loop at %.0f%% of the baseline's capacity (%.0f req/s, %s), round %d/%d", ep.name, t.server, share*100, po.Rate, o.openDuration, r+1, o.openRounds))
+					cpu0 := processCPU(os.Getpid())
+					res, err := load.Paced(ctx, t.t, po)
+					if err != nil {
+						return fmt.Errorf("%s, %s, open loop at %.0f req/s: %w", ep.name, t.server, po.Rate, err)
+					}
+					sender := processCPU(os.Getpid()) - cpu0
+					rep.open = append(rep.open, openRun{endpoint: ep.name, server: t.server, share: share, PacedResult: res, senderCPU: sender})
+				}
 			}
 		}
 	}

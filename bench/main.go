@@ -45,6 +45,7 @@ type options struct {
 	scaleOrgs      int
 	scaleProjects  int
 	openDuration   time.Duration
+	openRounds     int
 	openCap        int
 	skipOpen       bool
 	cpuProfile     string
@@ -64,6 +65,7 @@ func main() {
 	flag.Var(&o.appEnv, "app-env", "extra app setting KEY=VALUE, repeatable (MAX_IN_FLIGHT=0, GOGC=100, …)")
 	flag.IntVar(&o.baselineConns, "baseline-conns", 0, "the baseline's pgxpool size (0: the app's -pool)")
 	flag.DurationVar(&o.openDuration, "open-duration", 5*time.Second, "open-loop phase: how long each server is offered each rate (25, 50, 75% of the baseline's closed-loop req/s)")
+	flag.IntVar(&o.openRounds, "open-rounds", 3, "open-loop phase: rounds at each rate, alternating app and baseline; the target reads the median round's p99")
 	flag.IntVar(&o.openCap, "open-cap", 1024, "open-loop phase: most requests in flight at once (a request due while all are busy waits, and counts as late)")
 	flag.BoolVar(&o.skipOpen, "skip-open", false, "skip the open-loop phase")
 	flag.BoolVar(&o.scale, "scale", false, "run the scale comparison instead: many organizations vs one")
@@ -75,7 +77,7 @@ func main() {
 	if o.baselineConns <= 0 {
 		o.baselineConns = o.pool
 	}
-	if o.openDuration <= 0 {
+	if o.openDuration <= 0 || o.openRounds <= 0 {
 		o.skipOpen = true
 	}
 
