@@ -236,6 +236,9 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "Load average when the run started: %s (other work on the machine skews the numbers).\n", r.load)
 	fmt.Fprintf(w, "Load: %s, %d connections, %d threads, %s per run, %d rounds alternating app and baseline, %s warm-up.\n",
 		r.tool, r.opts.Connections, r.opts.threads, r.opts.Duration, r.opts.rounds, r.opts.Warmup)
+	if r.tool == "go" && r.opts.loadgen != "go" {
+		fmt.Fprintln(w, "wrk is not installed, so the closed loop ran on the Go generator in this process, which takes CPU from the servers it measures and lowers the baseline's capacity the open loop is paced from; `apt-get install wrk` for figures comparable with docs/performance.md.")
+	}
 	fmt.Fprintf(w, "Pools: app DB_MAX_CONNS=%d (MAX_IN_FLIGHT default: %d), baseline pgxpool %d.",
 		r.opts.pool, r.opts.pool+runtime.GOMAXPROCS(0), r.opts.baselineConns)
 	if len(r.opts.appEnv) > 0 {

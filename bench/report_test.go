@@ -197,3 +197,24 @@ func TestOpenLoopTable(t *testing.T) {
 		t.Errorf("skipped phase printed %q", b.String())
 	}
 }
+
+// A run that fell back to the Go generator says so, and how to get wrk;
+// one that asked for it, or ran wrk, does not.
+func TestReportSaysWhenWrkIsMissing(t *testing.T) {
+	for _, c := range []struct {
+		tool, asked string
+		hint        bool
+	}{
+		{"go", "auto", true},
+		{"go", "go", false},
+		{"wrk", "auto", false},
+	} {
+		r := testReport(5*time.Millisecond, 5*time.Millisecond)
+		r.tool, r.opts.loadgen = c.tool, c.asked
+		var b strings.Builder
+		r.print(&b)
+		if got := strings.Contains(b.String(), "apt-get install wrk"); got != c.hint {
+			t.Errorf("tool %s, -loadgen %s: hint printed %v, want %v", c.tool, c.asked, got, c.hint)
+		}
+	}
+}
