@@ -218,3 +218,62 @@ func TestReportSaysWhenWrkIsMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestPostgresCPURemote(t *testing.T) {
+	r := testReport(5*time.Millisecond, 5*time.Millisecond)
+	if r.pgRemote() {
+		t.Fatal("local rounds reported remote")
+	}
+	_, pg, ok := r.find(ep, "app").cpuPerRequest()
+	if !ok || pgCell(pg, ok) != "50 µs" {
+		t.Errorf("local Postgres CPU = %s", pgCell(pg, ok))
+	}
+	r.find(ep, "baseline").rounds = append(r.find(ep, "baseline").rounds, closedRound(5000, 20*time.Millisecond, true))
+	if !r.pgRemote() {
+		t.Error("a remote round not reported")
+	}
+	_, pg, ok = r.find(ep, "baseline").cpuPerRequest()
+	if ok || pgCell(pg, ok) != "n/a (remote server)" {
+		t.Errorf("remote Postgres CPU = %q, want n/a (remote server)", pgCell(pg, ok))
+	}
+	c := findCheck(t, r.checks(), ep+": CPU per request")
+	if !strings.Contains(c.name, "servers only") || c.value != "1.00" {
+		t.Errorf("CPU check with a remote server = %+v, want the servers' ratio alone", c)
+	}
+	var b strings.Builder
+	r.print(&b)
+	if !strings.Contains(b.String(), "n/a (remote server)") {
+		t.Errorf("report does not say n/a:\n%s", b.String())
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	if verdict(check{ok: true}) != "ok" || verdict(check{}) != "**MISSED**" || verdict(check{info: true}) != "" {
+		t.Error("verdicts")
+	}
+}
+
+func TestWebhookRatioCheck(t *testing.T) {
+	sec := time.Second
+	tests := []struct {
+		name      string
+		app, base webhookSeries
+		ok, info  bool
+	}{
+		{"not measured", webhookSeries{{Unique: 100, Elapsed: sec}}, nil, false, true},
+		{"at 0.6", webhookSeries{{Unique: 600, Elapsed: sec}}, webhookSeries{{Unique: 1000, Elapsed: sec, Recorded: 1000}}, true, false},
+		{"under", webhookSeries{{Unique: 500, Elapsed: sec}}, webhookSeries{{Unique: 1000, Elapsed: sec}}, false, false},
+		{"baseline failures", webhookSeries{{Unique: 900, Elapsed: sec}}, webhookSeries{{Unique: 1000, Elapsed: sec, Failed: 3}}, false, false},
+		// The median pair decides, not the totals (here 0.52): one slow
+		// round does not fail the run.
+		{"median of rounds", webhookSeries{{Unique: 600, Elapsed: sec}, {Unique: 100, Elapsed: sec}, {Unique: 700, Elapsed: sec}},
+			webhookSeries{{Unique: 1000, Elapsed: sec}, {Unique: 1000, Elapsed: sec}, {Unique: 1000, Elapsed: sec}}, true, false},
+	}
+	for _, tt := range tests {
+		r := &report{webhooks: tt.app, baseWebhooks: tt.base}
+		c := r.webhookRatioCheck()
+		if c.ok != tt.ok || c.info != tt.info {
+			t.Errorf("%s: %+v, want ok %v info %v", tt.name, c, tt.ok, tt.info)
+		}
+	}
+}
