@@ -84,8 +84,9 @@ func testKey(t testing.TB) *rsa.PrivateKey {
 func Start(t testing.TB, opts Options) *Stack {
 	t.Helper()
 	s := &Stack{Logs: &SyncBuffer{}}
-	// The app's port is held while the emulator starts on one of its own:
-	// a port only chosen, not held, was once handed to the emulator.
+	// The app's port is held until the app starts: a port only chosen, not
+	// held, was once handed to the emulator, and once taken by another
+	// listener while the test's database was being cloned.
 	hold, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -93,11 +94,11 @@ func Start(t testing.TB, opts Options) *Stack {
 	port := hold.Addr().(*net.TCPAddr).Port
 	s.URL = stack.BaseURL(port)
 	s.emulator = s.startEmulator(t, opts)
-	hold.Close()
 	s.Emu, s.EmuURL = s.emulator.Server, s.emulator.BaseURL()
 	s.DB, s.DBURL = testenv.DB(t)
 	s.vars = stack.Settings(s.emulator, port, appDatabaseURL(opts, s.DBURL))
 	maps.Copy(s.vars, opts.Env)
+	hold.Close()
 	s.startApp(t, s.vars)
 	s.Emu.DeliverSeed() // as make run does: the app learns the seeded users
 	return s
