@@ -67,6 +67,15 @@ func (rs openRate) total() load.PacedResult {
 	return t
 }
 
+// p99Ratio is rs's median-round p99 over base's, 0 when base has none.
+func (rs openRate) p99Ratio(base openRate) float64 {
+	b := base.median().P99
+	if b <= 0 {
+		return 0
+	}
+	return float64(rs.median().P99) / float64(b)
+}
+
 func (rs openRate) roundP99s() string {
 	var parts []string
 	for _, o := range rs {
@@ -113,8 +122,8 @@ func (r *report) printOpen(w io.Writer) {
 				}
 				m, t := rs.median(), rs.total()
 				ratio := ""
-				if i == 0 && b.median().P99 > 0 {
-					ratio = fmt.Sprintf("**%.2f**", float64(m.P99)/float64(b.median().P99))
+				if q := a.p99Ratio(b); i == 0 && q > 0 {
+					ratio = fmt.Sprintf("**%.2f**", q)
 				}
 				fmt.Fprintf(w, "| %s | %.0f%% | %s | %.0f | %.0f | %s | %s | %s | %s | %d | %d | %d | %s |\n",
 					ep, share*100, rs[0].server, t.Rate, t.SendRate(), ms(m.P50), ms(m.P99), rs.roundP99s(), ms(t.Max), t.Errors, t.Late, t.Unsent, ratio)
@@ -132,11 +141,7 @@ func (r *report) openChecks(endpoint string) []check {
 	if len(a) == 0 || len(b) == 0 {
 		return nil
 	}
-	am, bm := a.median(), b.median()
-	ratio := 0.0
-	if bm.P99 > 0 {
-		ratio = float64(am.P99) / float64(bm.P99)
-	}
+	am, bm, ratio := a.median(), b.median(), a.p99Ratio(b)
 	cs := []check{{
 		name: fmt.Sprintf("%s: app p99 at %.0f%% of the baseline's capacity (open loop, %.0f req/s; median of %d rounds)", endpoint, targetOpenShare*100, am.Rate, len(a)),
 		value: fmt.Sprintf("%s (worst round %s; baseline %s, worst %s: %.2fx)",
@@ -145,16 +150,13 @@ func (r *report) openChecks(endpoint string) []check {
 		ok:     am.P99 <= targetOpenP99 && bm.P99 > 0 && ratio <= targetOpenP99Ratio,
 	}}
 	var all openRate
+	var sender time.Duration
 	for _, o := range r.open {
 		if o.endpoint == endpoint {
-			all = append(all, o)
+			all, sender = append(all, o), sender+o.senderCPU
 		}
 	}
 	t := all.total()
-	var sender time.Duration
-	for _, o := range all {
-		sender += o.senderCPU
-	}
 	cs = append(cs,
 		check{name: endpoint + ": open loop errors and unsent requests (app + baseline, every rate and round)", value: fmt.Sprintf("%d errors, %d unsent", t.Errors, t.Unsent), target: "0", ok: t.Errors == 0 && t.Unsent == 0},
 		check{name: endpoint + ": open loop late sends (app + baseline, every rate and round)", value: fmt.Sprintf("%d of %d (send delay p99 ≤ %s)", t.Late, t.Sent, ms(t.SendDelayP99)), info: true},
